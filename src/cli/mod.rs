@@ -1,0 +1,399 @@
+//! The `featsim` command-line tool: conversion, features, classification — over the same core as the
+//! page.
+
+use crate::compute::Compute;
+use crate::features;
+use crate::image_io;
+use crate::model::import_torchvision::{from_state_dict, read_pth, read_safetensors};
+use crate::model::{Arch, Block, Precision, ResNet, Weights, import_tfjs};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// What a convolutional network finds alike — conversion, features and checks from the shell.
+#[derive(Parser)]
+#[command(name = "featsim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Source format for `convert`.
+#[derive(Clone, Copy, ValueEnum)]
+enum From {
+    /// A TF.js layers model of Keras' ResNet50 (model.json + shards).
+    Tfjs,
+    /// A torchvision ResNet state dict (.pth or .safetensors).
+    Torchvision,
+}
+
+/// Where to compute.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum BackendArg {
+    /// burn's CPU backend.
+    Cpu,
+    /// The default wgpu adapter (Vulkan, Metal, DX12; lavapipe works).
+    Wgpu,
+}
+
+/// On-disk precision of a converted file.
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    /// Half the size (default).
+    F16,
+    /// Exact.
+    F32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert weights to FeatSim's .bpk file.
+    Convert {
+        /// Source format.
+        #[arg(long)]
+        from: From,
+        /// model.json (tfjs) or the .pth/.safetensors file (torchvision).
+        input: PathBuf,
+        /// Architecture of a torchvision file.
+        #[arg(long)]
+        arch: Option<Arch>,
+        /// Class labels for a tfjs model (JSON: list, or object index → name); default
+        /// `../assets/labels.json` beside model.json when present.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Name shown in the page.
+        #[arg(long)]
+        name: Option<String>,
+        /// Storage precision.
+        #[arg(long, value_enum, default_value_t = PrecisionArg::F16)]
+        precision: PrecisionArg,
+        /// Output .bpk file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print what a .bpk file holds.
+    Info {
+        /// The .bpk file.
+        #[arg(long)]
+        weights: PathBuf,
+    },
+    /// Write a block's feature map as float32 .npy [H, W, C].
+    Features {
+        /// The .bpk file.
+        #[arg(long)]
+        weights: PathBuf,
+        /// layer1..layer4.
+        #[arg(long, default_value = "layer4")]
+        layer: Block,
+        /// Square input size in pixels (multiple of 32).
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+        /// Where to compute.
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
+        /// Also write the resized RGB input as uint8 .npy [size, size, 3] (for reference checks).
+        #[arg(long)]
+        save_input: Option<PathBuf>,
+        /// Input image.
+        image: PathBuf,
+        /// Output .npy file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the top-5 ImageNet classes of an image.
+    Classify {
+        /// The .bpk file (with its classifier).
+        #[arg(long)]
+        weights: PathBuf,
+        /// Square input size in pixels.
+        #[arg(long, default_value_t = 224)]
+        size: u32,
+        /// Where to compute.
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
+        /// Input image.
+        image: PathBuf,
+    },
+}
+
+/// Runs the tool; errors are printed as one clear message, never a panic trace.
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Convert {
+            from,
+            input,
+            arch,
+            labels,
+            name,
+            precision,
+            out,
+        } => convert(from, &input, arch, labels.as_deref(), name, precision, &out),
+        Command::Info { weights } => {
+            let w = load_weights(&weights)?;
+            let params: usize = w.tensors.values().map(|t| t.data.len()).sum();
+            println!("name:       {}", w.spec.name);
+            println!("arch:       {}", w.spec.arch);
+            println!("layout:     {:?}", w.spec.layout);
+            println!("bn eps:     {}", w.spec.bn_eps);
+            println!("preprocess: {:?}", w.spec.preprocess);
+            println!(
+                "classes:    {}",
+                w.classes().map_or("none".into(), |c| c.to_string())
+            );
+            println!("parameters: {params}");
+            println!("source:     {}", w.spec.source);
+            Ok(())
+        }
+        Command::Features {
+            weights,
+            layer,
+            size,
+            backend,
+            save_input,
+            image,
+            out,
+        } => {
+            check_size(size)?;
+            let compute = compute(backend)?;
+            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            let img = load_image(&image)?;
+            if let Some(path) = save_input {
+                let resized = image_io::resize_square(&img, size);
+                write_npy(&path, &[size as u64, size as u64, 3], resized.as_raw())?;
+            }
+            let t0 = Instant::now();
+            let map = pollster::block_on(features::read(
+                features::compute(&model, &img, size, layer).pop().unwrap(),
+            ))
+            .map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "{layer}: {}×{}×{} in {:.2}s on {}",
+                map.h,
+                map.w,
+                map.c,
+                t0.elapsed().as_secs_f64(),
+                compute.describe()
+            );
+            write_npy(&out, &[map.h as u64, map.w as u64, map.c as u64], &map.data)
+        }
+        Command::Classify {
+            weights,
+            size,
+            backend,
+            image,
+        } => {
+            check_size(size)?;
+            let compute = compute(backend)?;
+            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            let img = load_image(&image)?;
+            let probs = model
+                .classify(features::input(&model, &img, size))
+                .context("these weights have no classifier head")?;
+            let probs = probs
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let mut order: Vec<usize> = (0..probs.len()).collect();
+            order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+            let labels = &model.spec().labels;
+            for &i in order.iter().take(5) {
+                let label = labels.get(i).map_or("?", String::as_str);
+                println!("{:>4} {:<30} {:.4}", i, label, probs[i]);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_size(size: u32) -> Result<()> {
+    if !(32..=2048).contains(&size) || size % 32 != 0 {
+        bail!("--size must be a multiple of 32 between 32 and 2048, got {size}");
+    }
+    Ok(())
+}
+
+fn compute(backend: BackendArg) -> Result<Compute> {
+    match backend {
+        BackendArg::Cpu => Ok(Compute::cpu()),
+        BackendArg::Wgpu => pollster::block_on(Compute::wgpu())
+            .map_err(|e| anyhow::anyhow!("no wgpu adapter ({e}); try --backend cpu")),
+    }
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+    );
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// Reads and verifies a .bpk file.
+pub fn load_weights(path: &Path) -> Result<Weights> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Weights::from_bpk(bytes).with_context(|| format!("{}", path.display()))
+}
+
+fn load_image(path: &Path) -> Result<image::RgbImage> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    image_io::decode(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+fn write_npy<T: npyz::AutoSerialize + Copy>(path: &Path, shape: &[u64], data: &[T]) -> Result<()> {
+    use npyz::WriterBuilder;
+    let file = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(file)
+        .begin_nd()?;
+    w.extend(data.iter().copied())?;
+    w.finish()?;
+    Ok(())
+}
+
+fn read_labels(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .context("labels must be strings")
+            })
+            .collect(),
+        serde_json::Value::Object(map) => {
+            let mut pairs: Vec<(usize, String)> = map
+                .into_iter()
+                .map(|(k, v)| {
+                    Ok((
+                        k.parse()?,
+                        v.as_str().context("labels must be strings")?.to_owned(),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            pairs.sort();
+            if pairs.iter().enumerate().any(|(i, (k, _))| *k != i) {
+                bail!("{}: label indices must be 0..N", path.display());
+            }
+            Ok(pairs.into_iter().map(|(_, v)| v).collect())
+        }
+        _ => bail!(
+            "{}: expected a JSON list or object of labels",
+            path.display()
+        ),
+    }
+}
+
+fn convert(
+    from: From,
+    input: &Path,
+    arch: Option<Arch>,
+    labels: Option<&Path>,
+    name: Option<String>,
+    precision: PrecisionArg,
+    out: &Path,
+) -> Result<()> {
+    let pb = spinner(&format!("converting {}", input.display()));
+    let mut weights = match from {
+        From::Tfjs => {
+            let json = std::fs::read_to_string(input)
+                .with_context(|| format!("cannot read {}", input.display()))?;
+            let dir = input.parent().unwrap_or(Path::new("."));
+            let mut shards = Vec::new();
+            for p in import_tfjs::shard_paths(&json)? {
+                let path = dir.join(&p);
+                shards.extend(
+                    std::fs::read(&path)
+                        .with_context(|| format!("cannot read shard {}", path.display()))?,
+                );
+            }
+            let default_labels = dir.join("../assets/labels.json");
+            let labels = match labels {
+                Some(p) => read_labels(p)?,
+                None if default_labels.exists() => read_labels(&default_labels)?,
+                None => Vec::new(),
+            };
+            import_tfjs::import(&json, &shards, labels)?
+        }
+        From::Torchvision => {
+            let arch =
+                arch.context("--arch is required for torchvision files (resnet18|34|50|101|152)")?;
+            let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let state = match ext {
+                "safetensors" => read_safetensors(
+                    &std::fs::read(input)
+                        .with_context(|| format!("cannot read {}", input.display()))?,
+                )?,
+                "pth" | "pt" => read_pth(input)?,
+                _ => bail!("{}: expected a .pth or .safetensors file", input.display()),
+            };
+            let file = input
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let display = format!("{} · {file}", arch_title(arch));
+            let mut w = from_state_dict(
+                arch,
+                state,
+                &display,
+                &format!("torchvision state dict {file}"),
+            )?;
+            if let Some(l) = labels {
+                w.spec.labels = read_labels(l)?;
+            }
+            w
+        }
+    };
+    if let Some(n) = name {
+        weights.spec.name = n;
+    }
+    let precision = match precision {
+        PrecisionArg::F16 => Precision::F16,
+        PrecisionArg::F32 => Precision::F32,
+    };
+    let bytes = weights.to_bpk(precision)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Write then rename, so an interrupted run never leaves a half file under the final name.
+    let tmp = out.with_extension("bpk.partial");
+    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out)?;
+    pb.finish_and_clear();
+    eprintln!(
+        "wrote {} ({}, {} {:?}, {:.1} MB)",
+        out.display(),
+        weights.spec.name,
+        weights.spec.arch,
+        precision,
+        bytes.len() as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn arch_title(arch: Arch) -> String {
+    format!("ResNet-{}", &arch.name()[6..])
+}

@@ -1,0 +1,118 @@
+//! Importing torchvision ResNet state dicts (`.safetensors` anywhere, `.pth` natively).
+
+use super::spec::{Arch, ModelSpec};
+use super::weights::{HostTensor, Weights, WeightsError};
+use safetensors::{Dtype, SafeTensors};
+use std::collections::BTreeMap;
+
+/// Why a torchvision file could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum TorchvisionError {
+    /// The container does not parse.
+    #[error("not a readable {kind} file: {msg}")]
+    Container {
+        /// `.safetensors` or `.pth`.
+        kind: &'static str,
+        /// Details.
+        msg: String,
+    },
+    /// A tensor with a dtype we cannot use.
+    #[error("tensor '{0}' has dtype {1}, expected float32/float16/bfloat16")]
+    Dtype(String, String),
+    /// Tensors do not fit the architecture.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+}
+
+/// Builds weights from a torchvision state dict given as name → f32 tensor.
+///
+/// Drops `num_batches_tracked` (training bookkeeping) and a `module.` prefix (DataParallel).
+pub fn from_state_dict(
+    arch: Arch,
+    state: BTreeMap<String, HostTensor>,
+    name: &str,
+    source: &str,
+) -> Result<Weights, TorchvisionError> {
+    let tensors = state
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with("num_batches_tracked"))
+        .map(|(k, v)| (k.strip_prefix("module.").map(str::to_owned).unwrap_or(k), v))
+        .collect();
+    let mut spec = ModelSpec::torchvision(arch, name, source);
+    let weights = Weights {
+        spec: spec.clone(),
+        tensors,
+    };
+    if let Some(classes) = weights.classes()
+        && classes == 1000
+    {
+        spec.labels = Vec::new();
+    }
+    weights.validate()?;
+    Ok(weights)
+}
+
+/// Reads a `.safetensors` state dict (works in the browser too).
+pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
+        kind: ".safetensors",
+        msg: e.to_string(),
+    })?;
+    let mut out = BTreeMap::new();
+    for (name, view) in st.tensors() {
+        let data = match view.dtype() {
+            Dtype::F32 => view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            Dtype::F16 => view
+                .data()
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            Dtype::BF16 => view
+                .data()
+                .chunks_exact(2)
+                .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            // Integer bookkeeping (num_batches_tracked) is dropped later; other ints are an error.
+            _ if name.ends_with("num_batches_tracked") => continue,
+            other => return Err(TorchvisionError::Dtype(name, format!("{other:?}"))),
+        };
+        out.insert(name, HostTensor::new(view.shape().to_vec(), data));
+    }
+    Ok(out)
+}
+
+/// Reads a `.pth` (PyTorch zip pickle) state dict from disk.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_pth(path: &std::path::Path) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
+    use pytorch_reader::{DType, PytorchReader};
+    let err = |msg: String| TorchvisionError::Container { kind: ".pth", msg };
+    let reader = PytorchReader::new(path).map_err(|e| err(e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for (name, t) in reader.into_tensors() {
+        if name.ends_with("num_batches_tracked") {
+            continue;
+        }
+        let bytes = t.read().map_err(|e| err(format!("{name}: {e}")))?;
+        let data: Vec<f32> = match t.dtype() {
+            DType::F32 => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            DType::F16 => bytes
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            DType::BF16 => bytes
+                .chunks_exact(2)
+                .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            other => return Err(TorchvisionError::Dtype(name, format!("{other:?}"))),
+        };
+        out.insert(name, HostTensor::new(t.shape().to_vec(), data));
+    }
+    Ok(out)
+}

@@ -1,0 +1,12 @@
+//! The network: spec, weights I/O, importers and the burn ResNet.
+
+pub mod import_tfjs;
+pub mod import_torchvision;
+pub mod preprocess;
+pub mod resnet;
+pub mod spec;
+pub mod weights;
+
+pub use resnet::ResNet;
+pub use spec::{Arch, Block, Layout, ModelSpec, Preprocess};
+pub use weights::{Precision, Weights, WeightsError};

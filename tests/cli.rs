@@ -1,0 +1,112 @@
+//! The `featsim` tool end to end: classification of real photos with the default weights, and clear
+//! errors (never a panic) for bad weight files and images.
+
+mod common;
+use common::*;
+
+/// Top-1 label of `featsim classify` on a VOC photo.
+fn top1(photo: &str) -> String {
+    let out = featsim_ok(&[
+        "classify",
+        "--weights",
+        default_weights().to_str().unwrap(),
+        voc_image(photo).to_str().unwrap(),
+    ]);
+    println!("{photo}:\n{out}");
+    assert_eq!(out.lines().count(), 5, "five lines of top-5");
+    out.lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn classify_names_an_aeroplane_a_bus_and_a_cat() {
+    let plane = top1("2007_000256");
+    assert!(
+        ["airliner", "warplane", "wing"].contains(&plane.as_str()),
+        "aeroplane → {plane}"
+    );
+    let bus = top1("2007_000768");
+    assert!(
+        ["trolleybus", "school_bus", "minibus"].contains(&bus.as_str()),
+        "bus → {bus}"
+    );
+    let cat = top1("2007_000528");
+    assert!(
+        [
+            "tabby",
+            "tiger_cat",
+            "Egyptian_cat",
+            "Persian_cat",
+            "Siamese_cat"
+        ]
+        .contains(&cat.as_str()),
+        "cat → {cat}"
+    );
+}
+
+/// Runs a command that must fail cleanly; returns its stderr.
+fn refused(args: &[&str]) -> String {
+    let (ok, _, stderr) = featsim(args);
+    assert!(!ok, "featsim {args:?} should fail");
+    assert!(stderr.starts_with("error: "), "no clear message: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "panic reached the user: {stderr}"
+    );
+    stderr
+}
+
+#[test]
+fn truncated_flipped_and_foreign_weight_files_are_refused() {
+    let good = std::fs::read(default_weights()).unwrap();
+    let dir = scratch("bad-weights");
+    let bad = dir.join("bad.bpk");
+    let path = bad.to_str().unwrap();
+    for tenth in 0..10 {
+        std::fs::write(&bad, &good[..good.len() * tenth / 10]).unwrap();
+        let msg = refused(&["info", "--weights", path]);
+        assert!(msg.contains("bad.bpk"), "{msg}");
+    }
+    let mut flipped = good.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x01;
+    std::fs::write(&bad, &flipped).unwrap();
+    assert!(refused(&["info", "--weights", path]).contains("checksum"));
+    // A burnpack file that FeatSim did not write.
+    let foreign = burn_pack::Writer::new(vec![]).into_bytes().unwrap();
+    std::fs::write(&bad, &*foreign).unwrap();
+    assert!(refused(&["info", "--weights", path]).contains("featsim convert"));
+    std::fs::write(&bad, b"PK\x03\x04 not weights at all").unwrap();
+    assert!(refused(&["info", "--weights", path]).contains("not a FeatSim weights file"));
+}
+
+#[test]
+fn bad_images_are_refused() {
+    let dir = scratch("bad-images");
+    let weights = default_weights();
+    let w = weights.to_str().unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("empty.jpg", b"", "empty"),
+        (
+            "vector.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+            "unsupported",
+        ),
+        (
+            "truncated.jpg",
+            &std::fs::read(voc_image("2007_000256")).unwrap()[..20000],
+            "truncated",
+        ),
+    ];
+    for (name, bytes, expect) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let msg = refused(&["classify", "--weights", w, p.to_str().unwrap()]);
+        assert!(msg.contains(expect), "{name}: {msg}");
+    }
+}

@@ -1,0 +1,80 @@
+// Shared e2e plumbing: serve dist/ on a free loopback port and drive Debian's Chromium headless.
+import { chromium } from "playwright-core";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve } from "../../scripts/serve.mjs";
+
+/** The real binary behind Debian's /usr/bin/chromium wrapper. */
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
+
+/** Flags every run gets: quiet, offline-friendly, no sandbox (we run as root in CI). */
+const BASE_FLAGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+/** WebGPU on SwiftShader (a CPU Vulkan): slow but a real WebGPU implementation. */
+const WEBGPU_FLAGS = [
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-webgpu-adapter=swiftshader",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--ignore-gpu-blocklist",
+];
+
+export const SHOTS = "target/e2e";
+
+/**
+ * Starts the static server and a browser; returns { page, url, errors, close }.
+ * `errors` collects console errors and uncaught page errors.
+ */
+export async function open({ webgpu }) {
+  const server = await serve("dist", 0);
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const profile = mkdtempSync(join(tmpdir(), "featsim-e2e-"));
+  const args = [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ["--disable-features=WebGPU"])];
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    viewport: { width: 1280, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  mkdirSync(SHOTS, { recursive: true });
+  return {
+    page,
+    url,
+    errors,
+    async close() {
+      await context.close();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the status bar's attribute satisfies `pred`, returning its value. */
+export async function waitForStatus(page, attr, pred, timeout = 120_000) {
+  const handle = await page.waitForFunction(
+    ([a, src]) => {
+      const el = document.querySelector("#status");
+      const v = el && el.getAttribute(a);
+      return v !== null && new Function("v", `return (${src})(v)`)(v) ? v : null;
+    },
+    [attr, pred.toString()],
+    { timeout, polling: 250 },
+  );
+  return handle.jsonValue();
+}

@@ -1,0 +1,108 @@
+//! The burn ResNet-50 with the converted Keras weights reproduces an independent numpy walk of the
+//! original TF.js model file (tests/reference/keras_ref.py), block by block, at 512², and the f16
+//! default file stays within cosine 0.999 of the exact f32 conversion in every cell.
+//!
+//! Tolerance: max |ours − ref| ≤ 1e-3 × max |ref| for each of layer1..layer4.
+
+mod common;
+use common::*;
+use featsim::compute::Compute;
+
+const SIZE: u32 = 512;
+/// An aeroplane and a cat from the VOC sample.
+const PHOTOS: [&str; 2] = ["2007_000256", "2007_000528"];
+const BLOCKS: [&str; 4] = ["layer1", "layer2", "layer3", "layer4"];
+
+/// The f32 conversion of the npm model (the default file is f16; parity is measured on exact weights).
+fn f32_weights() -> std::path::PathBuf {
+    let out = scratch("weights").join("resnet50-imagenet-f32.bpk");
+    let json = tfjs_model_json();
+    if !fresh(&out, &[&json]) {
+        featsim_ok(&[
+            "convert",
+            "--from",
+            "tfjs",
+            json.to_str().unwrap(),
+            "--precision",
+            "f32",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    }
+    out
+}
+
+#[test]
+fn keras_blocks_match_the_numpy_reference() {
+    let cpu = Compute::cpu();
+    let model = load_model(&f32_weights(), &cpu.device);
+    let json = tfjs_model_json();
+    for photo in PHOTOS {
+        let dir = scratch(&format!("keras/{photo}-{SIZE}"));
+        let resized = model_input(&voc_image(photo), SIZE);
+        let input = dir.join("input.npy");
+        write_rgb_npy(&input, &resized);
+        let reference = dir.join("ref");
+        if !fresh(&reference.join("layer4.npy"), &[&input, &json]) {
+            python(
+                "keras_ref.py",
+                &[
+                    "--model-json",
+                    json.to_str().unwrap(),
+                    "--image",
+                    input.to_str().unwrap(),
+                    "--out-dir",
+                    reference.to_str().unwrap(),
+                ],
+            );
+        }
+        let ours = our_blocks(&model, &resized);
+        for (block, map) in BLOCKS.iter().zip(&ours) {
+            let (shape, refv) = read_npy(&reference.join(format!("{block}.npy")));
+            assert_eq!(vec![map.h, map.w, map.c], shape, "{photo} {block} shape");
+            let (err, scale) = max_errors(&map.data, &refv);
+            println!(
+                "keras parity {photo} {block} {shape:?}: max|ours-ref| = {err:.3e}, max|ref| = {scale:.2}, ratio {:.2e}",
+                err / scale
+            );
+            assert!(
+                err <= 1e-3 * scale,
+                "{photo} {block}: {err} > 1e-3 × {scale}"
+            );
+        }
+    }
+}
+
+#[test]
+fn f16_default_file_keeps_every_cell_within_cosine_0_999() {
+    let cpu = Compute::cpu();
+    let exact = load_model(&f32_weights(), &cpu.device);
+    let half = load_model(&default_weights(), &cpu.device);
+    let resized = model_input(&voc_image(PHOTOS[1]), SIZE);
+    let a = our_blocks(&exact, &resized);
+    let b = our_blocks(&half, &resized);
+    for (block, (a, b)) in BLOCKS.iter().zip(a.iter().zip(&b)) {
+        let mut worst = 1.0f64;
+        for y in 0..a.h {
+            for x in 0..a.w {
+                let (u, v) = (a.cell(y, x), b.cell(y, x));
+                let dot: f64 = u
+                    .iter()
+                    .zip(v)
+                    .map(|(p, q)| f64::from(*p) * f64::from(*q))
+                    .sum();
+                let nu: f64 = u.iter().map(|p| f64::from(*p).powi(2)).sum::<f64>().sqrt();
+                let nv: f64 = v.iter().map(|p| f64::from(*p).powi(2)).sum::<f64>().sqrt();
+                // A cell that is all zeros in both is identical.
+                let cos = if nu == 0.0 && nv == 0.0 {
+                    1.0
+                } else {
+                    dot / (nu * nv).max(1e-30)
+                };
+                worst = worst.min(cos);
+            }
+        }
+        println!("f16 vs f32 {block}: worst cell cosine {worst:.6}");
+        assert!(worst >= 0.999, "{block}: worst cosine {worst}");
+    }
+}
