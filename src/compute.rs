@@ -30,7 +30,8 @@ pub struct Compute {
     pub device: Device,
     /// GPU or CPU.
     pub kind: BackendKind,
-    /// Adapter name and API, e.g. "SwiftShader Device (Subzero) (Vulkan)".
+    /// Adapter name and API, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)"; empty when the
+    /// platform does not tell (browsers: ask `GPUAdapter.info` instead).
     pub adapter: String,
 }
 
@@ -54,7 +55,11 @@ impl Compute {
         Ok(Compute {
             device,
             kind: BackendKind::Wgpu,
-            adapter: format!("{} ({:?})", info.name, info.backend),
+            adapter: if info.name.is_empty() {
+                String::new()
+            } else {
+                format!("{} ({:?})", info.name, info.backend)
+            },
         })
     }
 

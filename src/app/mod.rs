@@ -111,8 +111,7 @@ async fn load_weights(
     boot::yield_to_browser().await;
     let weights = Weights::from_bpk(bytes).map_err(|e| e.to_string())?;
     let net = ResNet::new(&weights, &compute.device).map_err(|e| e.to_string())?;
-    // Wait until the uploads are done so the reported time is honest.
-    compute.device.flush().map_err(|e| format!("{e:?}"))?;
+    net.uploaded().await?;
     let name = net.spec().name.clone();
     *model.borrow_mut() = Some(net);
     state.weights.set(WeightsProgress::Ready {

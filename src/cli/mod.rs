@@ -220,7 +220,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn check_size(size: u32) -> Result<()> {
-    if !(32..=2048).contains(&size) || size % 32 != 0 {
+    if !(32..=2048).contains(&size) || !size.is_multiple_of(32) {
         bail!("--size must be a multiple of 32 between 32 and 2048, got {size}");
     }
     Ok(())

@@ -371,8 +371,8 @@ mod tests {
         let t = HostTensor::new(vec![1, 2, 2, 3], (0..12).map(|v| v as f32).collect());
         let o = hwio_to_oihw(&t);
         assert_eq!(o.shape, vec![3, 2, 1, 2]);
-        // out=2, in=1, y=0, x=1  <-  HWIO[0][1][1][2] = ((0*2+1)*2+1)*3+2 = 11
-        assert_eq!(o.data[((2 * 2 + 1) * 1) * 2 + 1], 11.0);
+        // OIHW [o=2, i=1, y=0, x=1] (flat ((o*2+i)*1+y)*2+x) comes from HWIO [0][1][1][2] = 11.
+        assert_eq!(o.data[(2 * 2 + 1) * 2 + 1], 11.0);
     }
 
     #[test]

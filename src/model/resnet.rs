@@ -134,6 +134,22 @@ impl ResNet {
         })
     }
 
+    /// Resolves once every upload of the weights has reached the device (a one-value readback,
+    /// queued after them), so load times are honest on asynchronous devices.
+    pub async fn uploaded(&self) -> Result<(), String> {
+        let last = self.stages[3]
+            .last()
+            .and_then(|b| b.convs.last())
+            .expect("four non-empty stages");
+        last.bias
+            .clone()
+            .slice(0..1)
+            .into_data_async()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// What network this is.
     pub fn spec(&self) -> &ModelSpec {
         &self.spec

@@ -19,8 +19,9 @@ async function boot(webgpu) {
     // The weights: downloaded with progress, verified, on the device.
     const weights = await waitForStatus(b.page, "data-weights", (v) => v === "ready" || v === "failed", 300_000);
     const text = await b.page.textContent("#status");
+    const log = await b.page.evaluate(() => window.__statusLog);
     await b.page.screenshot({ path: `${SHOTS}/boot-${webgpu ? "webgpu" : "cpu"}.png` });
-    return { backend, selftest, weights, text, errors: [...b.errors] };
+    return { backend, selftest, weights, text, log, errors: [...b.errors] };
   } finally {
     await b.close();
   }
@@ -35,6 +36,11 @@ test("with WebGPU offered, the page runs on WebGPU and computes exactly", async 
   assert.deepEqual(r.selftest.conv, CONV);
   assert.equal(r.weights, "ready", `status: ${r.text}`);
   assert.match(r.text, /ResNet-50 · ImageNet \(Keras\) · \d+\.\d MB loaded in \d+\.\d s/);
+  // The progress bar showed bytes of the total while downloading.
+  assert.ok(
+    r.log.some((t) => /weights: \d+\.\d MB \/ 51\.\d MB/.test(t)),
+    `no download progress seen in ${JSON.stringify(r.log)}`,
+  );
 });
 
 test("without WebGPU, the page falls back to the CPU and says so", async () => {

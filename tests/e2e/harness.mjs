@@ -52,6 +52,14 @@ export async function open({ webgpu }) {
     if (m.type() === "error") errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Every text the status bar shows, so tests can check transient states such as progress.
+  await page.addInitScript(() => {
+    window.__statusLog = [];
+    new MutationObserver(() => {
+      const t = document.querySelector("#status")?.textContent;
+      if (t && window.__statusLog.at(-1) !== t) window.__statusLog.push(t);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   mkdirSync(SHOTS, { recursive: true });
   return {
     page,
