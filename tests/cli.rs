@@ -110,3 +110,53 @@ fn bad_images_are_refused() {
         assert!(msg.contains(expect), "{name}: {msg}");
     }
 }
+
+#[test]
+fn self_similarity_peaks_at_the_clicked_cell() {
+    let dir = scratch("similarity");
+    let (png, npy) = (dir.join("self.png"), dir.join("self.npy"));
+    let photo = voc_image("2007_000528");
+    featsim_ok(&[
+        "similarity",
+        "--weights",
+        default_weights().to_str().unwrap(),
+        "--layer",
+        "layer4",
+        "--cell",
+        "5,9",
+        "--self",
+        photo.to_str().unwrap(),
+        "--values",
+        npy.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    let (shape, values) = read_npy(&npy);
+    assert_eq!(shape, vec![16, 16]);
+    let (best, max) = values
+        .iter()
+        .enumerate()
+        .fold((0, f32::MIN), |a, (i, &v)| if v > a.1 { (i, v) } else { a });
+    assert_eq!((best / 16, best % 16), (5, 9));
+    assert!((max - 1.0).abs() < 1e-3, "self-similarity {max}");
+    let heat = image::open(&png).unwrap();
+    let (w, h) = image::image_dimensions(&photo).unwrap();
+    assert_eq!(
+        (heat.width(), heat.height()),
+        (w, h),
+        "heatmap at the image's own size"
+    );
+    // Outside the grid is a clear error.
+    let (ok, _, stderr) = featsim(&[
+        "similarity",
+        "--weights",
+        default_weights().to_str().unwrap(),
+        "--cell",
+        "16,0",
+        "--self",
+        photo.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("outside the 16×16 grid"), "{stderr}");
+}

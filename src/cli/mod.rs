@@ -1,11 +1,16 @@
-//! The `featsim` command-line tool: conversion, features, classification — over the same core as the
-//! page.
+//! The `featsim` command-line tool: conversion, features, classification, similarity and one-shot
+//! evaluation — over the same core as the page.
 
+mod oneshot;
+
+use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
 use crate::features;
 use crate::image_io;
 use crate::model::import_torchvision::{from_state_dict, read_pth, read_safetensors};
 use crate::model::{Arch, Block, Precision, ResNet, Weights, import_tfjs};
+use crate::oneshot::Method;
+use crate::segment::Threshold;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -103,6 +108,67 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Score one-shot segmentation on a VOC-layout folder (every ordered support/query pair per class).
+    EvalOneshot {
+        /// The .bpk file.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Folder with JPEGImages/, SegmentationClass/ and classes.json.
+        #[arg(long)]
+        data: PathBuf,
+        /// Block whose features are compared.
+        #[arg(long, default_value = "layer4")]
+        layer: Block,
+        /// Square input size in pixels.
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+        /// Recipe (plain).
+        #[arg(long, default_value = "plain")]
+        method: Method,
+        /// mid, otsu or a cosine value.
+        #[arg(long, default_value = "mid")]
+        threshold: Threshold,
+        /// Where to compute.
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
+    },
+    /// Heatmap of one cell of LEFT against every cell of RIGHT, overlaid on RIGHT.
+    Similarity {
+        /// The .bpk file.
+        #[arg(long)]
+        weights: PathBuf,
+        /// layer1..layer4.
+        #[arg(long, default_value = "layer4")]
+        layer: Block,
+        /// Square input size in pixels.
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+        /// Grid cell of LEFT as ROW,COL.
+        #[arg(long, value_parser = parse_cell)]
+        cell: (usize, usize),
+        /// Compare LEFT with itself (RIGHT is not given).
+        #[arg(long = "self")]
+        same: bool,
+        /// viridis, magma, inferno, turbo or gray.
+        #[arg(long, default_value = "viridis")]
+        colormap: Colormap,
+        /// Colour range: the map's own min–max instead of [-1, 1].
+        #[arg(long)]
+        stretch: bool,
+        /// Also write the raw similarity grid as float32 .npy [h, w].
+        #[arg(long)]
+        values: Option<PathBuf>,
+        /// Where to compute.
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
+        /// Source image (the cell's).
+        left: PathBuf,
+        /// Target image.
+        right: Option<PathBuf>,
+        /// Output PNG.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the top-5 ImageNet classes of an image.
     Classify {
         /// The .bpk file (with its classifier).
@@ -190,6 +256,61 @@ fn run(cli: Cli) -> Result<()> {
             );
             write_npy(&out, &[map.h as u64, map.w as u64, map.c as u64], &map.data)
         }
+        Command::EvalOneshot {
+            weights,
+            data,
+            layer,
+            size,
+            method,
+            threshold,
+            backend,
+        } => {
+            check_size(size)?;
+            let compute = compute(backend)?;
+            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            oneshot::eval_oneshot(&model, &compute, &data, layer, size, method, threshold)
+        }
+        Command::Similarity {
+            weights,
+            layer,
+            size,
+            cell,
+            same,
+            colormap,
+            stretch,
+            values,
+            backend,
+            left,
+            right,
+            out,
+        } => {
+            check_size(size)?;
+            let right = match (same, right) {
+                (true, None) => left.clone(),
+                (false, Some(r)) => r,
+                (true, Some(_)) => bail!("--self compares LEFT with itself: give one image"),
+                (false, None) => bail!("give LEFT and RIGHT images, or --self"),
+            };
+            let compute = compute(backend)?;
+            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            let range = if stretch {
+                Range::Stretch
+            } else {
+                Range::Fixed
+            };
+            oneshot::similarity(
+                &model,
+                &load_image(&left)?,
+                &load_image(&right)?,
+                layer,
+                size,
+                cell,
+                colormap,
+                range,
+                &out,
+                values.as_deref(),
+            )
+        }
         Command::Classify {
             weights,
             size,
@@ -217,6 +338,14 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_cell(s: &str) -> Result<(usize, usize), String> {
+    let (r, c) = s.split_once(',').ok_or("expected ROW,COL")?;
+    Ok((
+        r.trim().parse().map_err(|_| "bad row")?,
+        c.trim().parse().map_err(|_| "bad column")?,
+    ))
 }
 
 fn check_size(size: u32) -> Result<()> {
@@ -255,7 +384,11 @@ fn load_image(path: &Path) -> Result<image::RgbImage> {
     image_io::decode(&bytes).with_context(|| format!("{}", path.display()))
 }
 
-fn write_npy<T: npyz::AutoSerialize + Copy>(path: &Path, shape: &[u64], data: &[T]) -> Result<()> {
+pub(crate) fn write_npy<T: npyz::AutoSerialize + Copy>(
+    path: &Path,
+    shape: &[u64],
+    data: &[T],
+) -> Result<()> {
     use npyz::WriterBuilder;
     let file = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,

@@ -1,0 +1,209 @@
+//! `featsim eval-oneshot` and `featsim similarity`: the one-shot protocol of ../shared/voc/README.md
+//! and heatmap images, over the library's recipes.
+
+use crate::colormap::{Colormap, Range, rgba};
+use crate::compute::Compute;
+use crate::image_io;
+use crate::masks::{class_mask, read_labels};
+use crate::model::{Block, ResNet};
+use crate::oneshot::{ImageFeatures, Method, predict};
+use crate::segment::{Confusion, Threshold, upsample_bilinear};
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// PASCAL VOC class names by index (1..=20).
+pub const VOC_CLASSES: [&str; 20] = [
+    "aeroplane",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "cow",
+    "diningtable",
+    "dog",
+    "horse",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "sheep",
+    "sofa",
+    "train",
+    "tvmonitor",
+];
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}/{duration}")
+            .expect("valid template"),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// Runs every ordered (support, query) pair of every class; prints per-class IoU and the totals.
+pub fn eval_oneshot(
+    model: &ResNet,
+    compute: &Compute,
+    data: &Path,
+    block: Block,
+    size: u32,
+    method: Method,
+    threshold: Threshold,
+) -> Result<()> {
+    let classes: BTreeMap<String, Vec<String>> = serde_json::from_str(
+        &std::fs::read_to_string(data.join("classes.json")).context("reading classes.json")?,
+    )
+    .context("classes.json")?;
+    let mut names: Vec<&String> = classes.values().flatten().collect();
+    names.sort();
+    names.dedup();
+
+    // Features once per image; the recipes only compare them.
+    let t0 = Instant::now();
+    let pb = bar(names.len(), "features");
+    let mut feats = BTreeMap::new();
+    let mut labels = BTreeMap::new();
+    for name in &names {
+        let bytes = std::fs::read(data.join("JPEGImages").join(format!("{name}.jpg")))
+            .with_context(|| format!("image {name}"))?;
+        let img = image_io::decode(&bytes).with_context(|| format!("image {name}"))?;
+        let f = ImageFeatures::compute(model, &img, size, block);
+        feats.insert(name.as_str(), f);
+        let mask_bytes = std::fs::read(data.join("SegmentationClass").join(format!("{name}.png")))
+            .with_context(|| format!("mask {name}"))?;
+        let l = read_labels(&mask_bytes).with_context(|| format!("mask {name}"))?;
+        if l.dimensions() != img.dimensions() {
+            bail!(
+                "mask {name} is {:?}, its image {:?}",
+                l.dimensions(),
+                img.dimensions()
+            );
+        }
+        labels.insert(name.as_str(), l);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let feature_secs = t0.elapsed().as_secs_f64();
+
+    let episodes: usize = classes.values().map(|v| v.len() * (v.len() - 1)).sum();
+    let pb = bar(episodes, "episodes");
+    let t1 = Instant::now();
+    let (mut total_fg, mut ious) = (Confusion::default(), Vec::new());
+    for (index, class) in VOC_CLASSES.iter().enumerate() {
+        let Some(images) = classes.get(*class) else {
+            continue;
+        };
+        let c = (index + 1) as u8;
+        let mut conf = Confusion::default();
+        for s in images {
+            for q in images.iter().filter(|q| *q != s) {
+                let support_mask = class_mask(&labels[s.as_str()], c);
+                let truth = &labels[q.as_str()];
+                let dims = (truth.width() as usize, truth.height() as usize);
+                let p = pollster::block_on(predict(
+                    method,
+                    block,
+                    threshold,
+                    &feats[s.as_str()],
+                    &support_mask,
+                    &feats[q.as_str()],
+                    dims,
+                ))
+                .with_context(|| format!("{class}: support {s}, query {q}"))?;
+                conf.add(Confusion::count(&p.mask, truth.as_raw(), c));
+                pb.inc(1);
+            }
+        }
+        total_fg.add(conf);
+        pb.suspend(|| println!("{class:<12} IoU={:.3}", conf.iou()));
+        ious.push(conf.iou());
+    }
+    pb.finish_and_clear();
+    let episode_ms = 1e3 * (feature_secs + t1.elapsed().as_secs_f64()) / episodes as f64;
+    println!(
+        "time per episode: {episode_ms:.1} ms on {} ({:.1} s features for {} images, {:.1} ms comparison per episode)",
+        compute.describe(),
+        feature_secs,
+        names.len(),
+        1e3 * t1.elapsed().as_secs_f64() / episodes as f64
+    );
+    let miou = ious.iter().sum::<f64>() / ious.len().max(1) as f64;
+    println!(
+        "mIoU={miou:.3} FB-IoU={:.3} episodes={episodes}",
+        total_fg.fb_iou()
+    );
+    Ok(())
+}
+
+/// Writes the heatmap of cell `cell` of `left` over `right` (PNG at `right`'s size).
+#[allow(clippy::too_many_arguments)]
+pub fn similarity(
+    model: &ResNet,
+    left: &image::RgbImage,
+    right: &image::RgbImage,
+    block: Block,
+    size: u32,
+    (row, col): (usize, usize),
+    cmap: Colormap,
+    range: Range,
+    out: &Path,
+    values_out: Option<&Path>,
+) -> Result<()> {
+    let l = ImageFeatures::compute(model, left, size, block);
+    let r = ImageFeatures::compute(model, right, size, block);
+    let (lm, rm) = (l.block(block), r.block(block));
+    if row >= lm.h || col >= lm.w {
+        bail!(
+            "--cell {row},{col} is outside the {}×{} grid of {block} at {size}²",
+            lm.h,
+            lm.w
+        );
+    }
+    let map = rm.cosine(lm.cell(row, col));
+    let [h, w] = map.dims();
+    let values = map
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    if let Some(p) = values_out {
+        super::write_npy(p, &[h as u64, w as u64], &values)?;
+    }
+    let (lo, hi) = range.bounds(&values);
+    let (width, height) = right.dimensions();
+    let up = upsample_bilinear(&values, h, w, width as usize, height as usize);
+    // Colour with the grid map's range so upsampling cannot stretch it.
+    let up: Vec<f32> = up
+        .iter()
+        .map(|v| (v - lo) / (hi - lo) * 2.0 - 1.0)
+        .collect();
+    let colours = rgba(&up, cmap, Range::Fixed, 255);
+    let mut blended = right.clone();
+    for (px, c) in blended.pixels_mut().zip(colours.chunks_exact(4)) {
+        for (p, &h) in px.0.iter_mut().zip(c) {
+            *p = ((u16::from(*p) * 2 + u16::from(h) * 3) / 5) as u8;
+        }
+    }
+    blended
+        .save(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let best = values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, v)| (i / w, i % w, *v));
+    if let Some((by, bx, v)) = best {
+        eprintln!(
+            "best match of cell ({row},{col}): ({by},{bx}) cosine {v:.3}; wrote {}",
+            out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Heatmap colours: perceptual colormaps (from `colorous`) and the value range they span.
+
+/// A colormap the user can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Colormap {
+    /// Perceptually uniform blue–green–yellow (default).
+    #[default]
+    Viridis,
+    /// Black–purple–yellow.
+    Magma,
+    /// Black–red–yellow.
+    Inferno,
+    /// Rainbow-like but smooth.
+    Turbo,
+    /// Black to white.
+    Gray,
+}
+
+impl Colormap {
+    /// All colormaps.
+    pub const ALL: [Colormap; 5] = [
+        Colormap::Viridis,
+        Colormap::Magma,
+        Colormap::Inferno,
+        Colormap::Turbo,
+        Colormap::Gray,
+    ];
+
+    /// Lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Colormap::Viridis => "viridis",
+            Colormap::Magma => "magma",
+            Colormap::Inferno => "inferno",
+            Colormap::Turbo => "turbo",
+            Colormap::Gray => "gray",
+        }
+    }
+
+    fn gradient(self) -> colorous::Gradient {
+        match self {
+            Colormap::Viridis => colorous::VIRIDIS,
+            Colormap::Magma => colorous::MAGMA,
+            Colormap::Inferno => colorous::INFERNO,
+            Colormap::Turbo => colorous::TURBO,
+            Colormap::Gray => colorous::GREYS,
+        }
+    }
+
+    /// The colour of `t` in [0, 1] (clamped).
+    pub fn rgb(self, t: f32) -> [u8; 3] {
+        let t = f64::from(t.clamp(0.0, 1.0));
+        // GREYS runs white → black; flip it so high similarity is bright like the others.
+        let t = if self == Colormap::Gray { 1.0 - t } else { t };
+        let c = self.gradient().eval_continuous(t);
+        [c.r, c.g, c.b]
+    }
+}
+
+impl std::str::FromStr for Colormap {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Colormap::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| format!("unknown colormap '{s}' (viridis, magma, inferno, turbo, gray)"))
+    }
+}
+
+/// Which values map to the ends of the colormap.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Range {
+    /// Cosine's whole range, [-1, 1]: comparable across clicks.
+    #[default]
+    Fixed,
+    /// The map's own minimum and maximum: shows structure in a flat map.
+    Stretch,
+}
+
+impl Range {
+    /// (low, high) for `values`.
+    pub fn bounds(self, values: &[f32]) -> (f32, f32) {
+        match self {
+            Range::Fixed => (-1.0, 1.0),
+            Range::Stretch => {
+                let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
+                let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                if hi > lo {
+                    (lo, hi)
+                } else {
+                    (lo - 1.0, lo + 1.0)
+                }
+            }
+        }
+    }
+}
+
+/// RGBA pixels of `values` coloured by `cmap` over `range`, with constant `alpha`.
+pub fn rgba(values: &[f32], cmap: Colormap, range: Range, alpha: u8) -> Vec<u8> {
+    let (lo, hi) = range.bounds(values);
+    let mut out = Vec::with_capacity(values.len() * 4);
+    for &v in values {
+        let [r, g, b] = cmap.rgb((v - lo) / (hi - lo));
+        out.extend_from_slice(&[r, g, b, alpha]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ends_of_the_range_get_the_ends_of_the_map() {
+        let px = rgba(&[-1.0, 1.0], Colormap::Viridis, Range::Fixed, 200);
+        assert_eq!(&px[0..3], &Colormap::Viridis.rgb(0.0));
+        assert_eq!(&px[4..7], &Colormap::Viridis.rgb(1.0));
+        assert_eq!(px[3], 200);
+        // Gray is dark for low, bright for high.
+        assert!(Colormap::Gray.rgb(0.0)[0] < Colormap::Gray.rgb(1.0)[0]);
+    }
+
+    #[test]
+    fn stretch_uses_the_maps_own_range_and_survives_flat_maps() {
+        assert_eq!(Range::Stretch.bounds(&[0.2, 0.6, 0.4]), (0.2, 0.6));
+        let (lo, hi) = Range::Stretch.bounds(&[0.5, 0.5]);
+        assert!(hi > lo);
+    }
+}

@@ -1,0 +1,294 @@
+//! Training-free one-shot segmentation from feature similarity, and its scores.
+//!
+//! Support image + mask → per-cell mask coverage → prototype (mean of unit cell features weighted by
+//! coverage) → cosine with every cell of the query → bilinear upsampling to the query's size →
+//! threshold → mask.
+
+use image::{GrayImage, imageops::FilterType};
+
+/// Label value that scoring ignores (VOC's object boundaries).
+pub const VOID: u8 = 255;
+
+/// Why a segmentation could not be made.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SegmentError {
+    /// The support mask marks nothing.
+    #[error("the support mask has no foreground: mark the object first")]
+    EmptyMask,
+    /// The device failed while computing or reading the map.
+    #[error("the device failed: {0}")]
+    Device(String),
+}
+
+/// How the similarity map becomes a mask.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    /// A fixed cosine value.
+    Fixed(f32),
+    /// Halfway between the map's minimum and maximum.
+    Mid,
+    /// Otsu's method on the map's histogram.
+    Otsu,
+}
+
+impl std::str::FromStr for Threshold {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "mid" => Ok(Threshold::Mid),
+            "otsu" => Ok(Threshold::Otsu),
+            v => v
+                .parse::<f32>()
+                .ok()
+                .filter(|x| (-1.0..=1.0).contains(x))
+                .map(Threshold::Fixed)
+                .ok_or_else(|| {
+                    format!("threshold '{s}': expected mid, otsu or a number in [-1, 1]")
+                }),
+        }
+    }
+}
+
+impl Threshold {
+    /// The cut value for `values` (foreground is `value > cut`).
+    pub fn value(self, values: &[f32]) -> f32 {
+        match self {
+            Threshold::Fixed(v) => v,
+            Threshold::Mid => {
+                let (lo, hi) = min_max(values);
+                0.5 * (lo + hi)
+            }
+            Threshold::Otsu => otsu(values),
+        }
+    }
+}
+
+fn min_max(values: &[f32]) -> (f32, f32) {
+    values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// Otsu's threshold over a 256-bin histogram spanning the values' range.
+pub fn otsu(values: &[f32]) -> f32 {
+    const BINS: usize = 256;
+    let (lo, hi) = min_max(values);
+    // A constant map (hi == lo) has no split; an empty one has lo = +inf.
+    if hi <= lo || !lo.is_finite() {
+        return lo;
+    }
+    let scale = (BINS - 1) as f32 / (hi - lo);
+    let mut hist = [0u64; BINS];
+    for &v in values {
+        hist[((v - lo) * scale).round() as usize] += 1;
+    }
+    let total = values.len() as f64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| i as f64 * n as f64)
+        .sum();
+    let (mut w0, mut sum0, mut best, mut best_i) = (0.0f64, 0.0f64, -1.0f64, 0usize);
+    for (i, &n) in hist.iter().enumerate() {
+        w0 += n as f64;
+        sum0 += i as f64 * n as f64;
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let between = w0 * w1 * (sum0 / w0 - (sum_all - sum0) / w1).powi(2);
+        if between > best {
+            best = between;
+            best_i = i;
+        }
+    }
+    // Cut halfway between the last background bin and the next one.
+    lo + (best_i as f32 + 0.5) / scale
+}
+
+/// Fraction of each grid cell covered by the mask, after resizing the mask to the model input
+/// (`size`×`size`, like the image). `mask` pixels: 0 background, anything else foreground.
+pub fn cell_coverage(mask: &GrayImage, size: u32, grid: usize) -> Vec<f32> {
+    let binary = GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        image::Luma([if mask.get_pixel(x, y).0[0] != 0 {
+            255
+        } else {
+            0
+        }])
+    });
+    let resized = image::imageops::resize(&binary, size, size, FilterType::Triangle);
+    let cell = size as usize / grid;
+    let mut cov = vec![0.0f32; grid * grid];
+    for (x, y, p) in resized.enumerate_pixels() {
+        let (cx, cy) = (x as usize / cell, y as usize / cell);
+        cov[cy * grid + cx] += f32::from(p.0[0]) / 255.0;
+    }
+    let area = (cell * cell) as f32;
+    cov.iter_mut().for_each(|c| *c /= area);
+    cov
+}
+
+/// Bilinear upsampling of an `h`×`w` map to `out_w`×`out_h` (pixel centres aligned, as
+/// `align_corners=False` in PyTorch).
+pub fn upsample_bilinear(map: &[f32], h: usize, w: usize, out_w: usize, out_h: usize) -> Vec<f32> {
+    let src = |o: usize, n_out: usize, n_in: usize| {
+        let s = ((o as f32 + 0.5) * n_in as f32 / n_out as f32 - 0.5).max(0.0);
+        let i0 = (s.floor() as usize).min(n_in - 1);
+        let i1 = (i0 + 1).min(n_in - 1);
+        (i0, i1, s - i0 as f32)
+    };
+    let cols: Vec<_> = (0..out_w).map(|x| src(x, out_w, w)).collect();
+    let mut out = Vec::with_capacity(out_w * out_h);
+    for y in 0..out_h {
+        let (y0, y1, fy) = src(y, out_h, h);
+        for &(x0, x1, fx) in &cols {
+            let top = map[y0 * w + x0] * (1.0 - fx) + map[y0 * w + x1] * fx;
+            let bottom = map[y1 * w + x0] * (1.0 - fx) + map[y1 * w + x1] * fx;
+            out.push(top * (1.0 - fy) + bottom * fy);
+        }
+    }
+    out
+}
+
+/// Pixel counts of a prediction against a ground truth for one class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Confusion {
+    /// Foreground predicted and true.
+    pub tp: u64,
+    /// Foreground predicted, background true.
+    pub fp: u64,
+    /// Background predicted, foreground true.
+    pub fn_: u64,
+    /// Background predicted and true.
+    pub tn: u64,
+}
+
+impl Confusion {
+    /// Counts `pred` (foreground = true) against `truth` (foreground = `truth == class`), skipping
+    /// [`VOID`] pixels.
+    pub fn count(pred: &[bool], truth: &[u8], class: u8) -> Self {
+        assert_eq!(
+            pred.len(),
+            truth.len(),
+            "prediction and ground truth differ in size"
+        );
+        let mut c = Confusion::default();
+        for (&p, &t) in pred.iter().zip(truth) {
+            if t == VOID {
+                continue;
+            }
+            match (p, t == class) {
+                (true, true) => c.tp += 1,
+                (true, false) => c.fp += 1,
+                (false, true) => c.fn_ += 1,
+                (false, false) => c.tn += 1,
+            }
+        }
+        c
+    }
+
+    /// Sums two counts.
+    pub fn add(&mut self, o: Confusion) {
+        self.tp += o.tp;
+        self.fp += o.fp;
+        self.fn_ += o.fn_;
+        self.tn += o.tn;
+    }
+
+    /// Foreground IoU; 0 when there is neither prediction nor truth.
+    pub fn iou(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp + self.fn_)
+    }
+
+    /// Background IoU.
+    pub fn background_iou(&self) -> f64 {
+        ratio(self.tn, self.tn + self.fp + self.fn_)
+    }
+
+    /// Mean of foreground and background IoU.
+    pub fn fb_iou(&self) -> f64 {
+        0.5 * (self.iou() + self.background_iou())
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Mask weights for a prototype, refusing an empty mask.
+pub fn support_weights(mask: &GrayImage, size: u32, grid: usize) -> Result<Vec<f32>, SegmentError> {
+    let cov = cell_coverage(mask, size, grid);
+    if cov.iter().all(|&c| c <= 0.0) {
+        return Err(SegmentError::EmptyMask);
+    }
+    Ok(cov)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_rules() {
+        let v = [0.0, 0.1, 0.2, 0.8, 0.9, 1.0];
+        assert_eq!(Threshold::Mid.value(&v), 0.5);
+        assert_eq!(Threshold::Fixed(0.3).value(&v), 0.3);
+        let t = Threshold::Otsu.value(&v);
+        assert!(t > 0.2 && t < 0.8, "otsu splits the two clusters: {t}");
+        assert_eq!("mid".parse::<Threshold>(), Ok(Threshold::Mid));
+        assert_eq!("0.25".parse::<Threshold>(), Ok(Threshold::Fixed(0.25)));
+        assert!("2".parse::<Threshold>().is_err());
+        // A constant map has no split; Otsu returns its value rather than NaN.
+        assert_eq!(otsu(&[0.4; 5]), 0.4);
+    }
+
+    #[test]
+    fn iou_on_hand_made_masks() {
+        // truth: class 1 in the first three pixels, void in the last.
+        let truth = [1, 1, 1, 0, 0, VOID];
+        let pred = [true, true, false, true, false, true];
+        let c = Confusion::count(&pred, &truth, 1);
+        assert_eq!(
+            c,
+            Confusion {
+                tp: 2,
+                fp: 1,
+                fn_: 1,
+                tn: 1
+            }
+        );
+        assert!((c.iou() - 0.5).abs() < 1e-12);
+        assert!((c.background_iou() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((c.fb_iou() - (0.5 + 1.0 / 3.0) / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn coverage_follows_the_mask() {
+        // Left half of a 64×32 mask marked; at size 64 with a 2×2 grid the left cells are full.
+        let mask = GrayImage::from_fn(64, 32, |x, _| image::Luma([if x < 32 { 1 } else { 0 }]));
+        let cov = cell_coverage(&mask, 64, 2);
+        assert!(
+            cov[0] > 0.95 && cov[2] > 0.95 && cov[1] < 0.05 && cov[3] < 0.05,
+            "{cov:?}"
+        );
+    }
+
+    #[test]
+    fn empty_mask_is_a_clear_error() {
+        let mask = GrayImage::new(10, 10);
+        assert_eq!(support_weights(&mask, 64, 2), Err(SegmentError::EmptyMask));
+    }
+
+    #[test]
+    fn bilinear_upsampling_keeps_constants_and_interpolates() {
+        assert!(
+            upsample_bilinear(&[0.5; 4], 2, 2, 5, 3)
+                .iter()
+                .all(|&v| (v - 0.5).abs() < 1e-6)
+        );
+        let up = upsample_bilinear(&[0.0, 1.0], 1, 2, 4, 1);
+        assert_eq!(up, vec![0.0, 0.25, 0.75, 1.0]);
+    }
+}
