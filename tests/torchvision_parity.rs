@@ -86,20 +86,11 @@ fn check(arch: &str) {
     );
     let cpu = Compute::cpu();
     let model = load_model(&bpk, &cpu.device);
-    for (i, map) in our_blocks(&model, &resized).iter().enumerate() {
-        let block = format!("layer{}", i + 1);
-        let (shape, refv) = read_npy(&reference.join(format!("{block}.npy")));
-        assert_eq!(vec![map.h, map.w, map.c], shape, "{arch} {block} shape");
-        let (err, scale) = max_errors(&map.data, &refv);
-        println!(
-            "torchvision parity {arch} {block} {shape:?}: max|ours-ref| = {err:.3e}, max|ref| = {scale:.2}, ratio {:.2e}",
-            err / scale
-        );
-        assert!(
-            err <= 1e-3 * scale,
-            "{arch} {block}: {err} > 1e-3 × {scale}"
-        );
-    }
+    assert_blocks_match(
+        &format!("torchvision parity {arch}"),
+        &our_blocks(&model, &resized),
+        &reference,
+    );
 }
 
 #[test]

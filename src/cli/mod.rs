@@ -53,6 +53,33 @@ enum PrecisionArg {
     F32,
 }
 
+/// Weights, block, input size and device: what every feature-reading command needs.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// The .bpk file.
+    #[arg(long)]
+    weights: PathBuf,
+    /// layer1..layer4.
+    #[arg(long, default_value = "layer4")]
+    layer: Block,
+    /// Square input size in pixels (multiple of 32).
+    #[arg(long, default_value_t = 512)]
+    size: u32,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+    backend: BackendArg,
+}
+
+impl ModelArgs {
+    /// Checks the size, brings up the device and builds the model on it.
+    fn load(&self) -> Result<(Compute, ResNet)> {
+        check_size(self.size)?;
+        let compute = compute(self.backend)?;
+        let model = ResNet::new(&load_weights(&self.weights)?, &compute.device)?;
+        Ok((compute, model))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Convert weights to FeatSim's .bpk file.
@@ -87,18 +114,8 @@ enum Command {
     },
     /// Write a block's feature map as float32 .npy [H, W, C].
     Features {
-        /// The .bpk file.
-        #[arg(long)]
-        weights: PathBuf,
-        /// layer1..layer4.
-        #[arg(long, default_value = "layer4")]
-        layer: Block,
-        /// Square input size in pixels (multiple of 32).
-        #[arg(long, default_value_t = 512)]
-        size: u32,
-        /// Where to compute.
-        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-        backend: BackendArg,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Also write the resized RGB input as uint8 .npy [size, size, 3] (for reference checks).
         #[arg(long)]
         save_input: Option<PathBuf>,
@@ -110,39 +127,22 @@ enum Command {
     },
     /// Score one-shot segmentation on a VOC-layout folder (every ordered support/query pair per class).
     EvalOneshot {
-        /// The .bpk file.
-        #[arg(long)]
-        weights: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Folder with JPEGImages/, SegmentationClass/ and classes.json.
         #[arg(long)]
         data: PathBuf,
-        /// Block whose features are compared.
-        #[arg(long, default_value = "layer4")]
-        layer: Block,
-        /// Square input size in pixels.
-        #[arg(long, default_value_t = 512)]
-        size: u32,
         /// Recipe (plain).
         #[arg(long, default_value = "plain")]
         method: Method,
         /// mid, otsu or a cosine value.
         #[arg(long, default_value = "mid")]
         threshold: Threshold,
-        /// Where to compute.
-        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-        backend: BackendArg,
     },
     /// Heatmap of one cell of LEFT against every cell of RIGHT, overlaid on RIGHT.
     Similarity {
-        /// The .bpk file.
-        #[arg(long)]
-        weights: PathBuf,
-        /// layer1..layer4.
-        #[arg(long, default_value = "layer4")]
-        layer: Block,
-        /// Square input size in pixels.
-        #[arg(long, default_value_t = 512)]
-        size: u32,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Grid cell of LEFT as ROW,COL.
         #[arg(long, value_parser = parse_cell)]
         cell: (usize, usize),
@@ -158,9 +158,6 @@ enum Command {
         /// Also write the raw similarity grid as float32 .npy [h, w].
         #[arg(long)]
         values: Option<PathBuf>,
-        /// Where to compute.
-        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-        backend: BackendArg,
         /// Source image (the cell's).
         left: PathBuf,
         /// Target image.
@@ -225,17 +222,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Features {
-            weights,
-            layer,
-            size,
-            backend,
+            model: args,
             save_input,
             image,
             out,
         } => {
-            check_size(size)?;
-            let compute = compute(backend)?;
-            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            let (compute, model) = args.load()?;
+            let (layer, size) = (args.layer, args.size);
             let img = load_image(&image)?;
             if let Some(path) = save_input {
                 let resized = image_io::resize_square(&img, size);
@@ -257,42 +250,34 @@ fn run(cli: Cli) -> Result<()> {
             write_npy(&out, &[map.h as u64, map.w as u64, map.c as u64], &map.data)
         }
         Command::EvalOneshot {
-            weights,
+            model: args,
             data,
-            layer,
-            size,
             method,
             threshold,
-            backend,
         } => {
-            check_size(size)?;
-            let compute = compute(backend)?;
-            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
-            oneshot::eval_oneshot(&model, &compute, &data, layer, size, method, threshold)
+            let (compute, model) = args.load()?;
+            oneshot::eval_oneshot(
+                &model, &compute, &data, args.layer, args.size, method, threshold,
+            )
         }
         Command::Similarity {
-            weights,
-            layer,
-            size,
+            model: args,
             cell,
             same,
             colormap,
             stretch,
             values,
-            backend,
             left,
             right,
             out,
         } => {
-            check_size(size)?;
             let right = match (same, right) {
                 (true, None) => left.clone(),
                 (false, Some(r)) => r,
                 (true, Some(_)) => bail!("--self compares LEFT with itself: give one image"),
                 (false, None) => bail!("give LEFT and RIGHT images, or --self"),
             };
-            let compute = compute(backend)?;
-            let model = ResNet::new(&load_weights(&weights)?, &compute.device)?;
+            let (_, model) = args.load()?;
             let range = if stretch {
                 Range::Stretch
             } else {
@@ -302,8 +287,8 @@ fn run(cli: Cli) -> Result<()> {
                 &model,
                 &load_image(&left)?,
                 &load_image(&right)?,
-                layer,
-                size,
+                args.layer,
+                args.size,
                 cell,
                 colormap,
                 range,

@@ -165,3 +165,22 @@ pub fn load_model(path: &Path, device: &burn::tensor::Device) -> featsim::model:
     let w = featsim::model::Weights::from_bpk(std::fs::read(path).unwrap()).unwrap();
     featsim::model::ResNet::new(&w, device).unwrap()
 }
+
+/// Asserts each of our layer1..layer4 maps equals `ref_dir/layerN.npy` within 1e-3 × max |ref|,
+/// printing the errors.
+pub fn assert_blocks_match(label: &str, ours: &[featsim::features::FeatureMap], ref_dir: &Path) {
+    for (i, map) in ours.iter().enumerate() {
+        let block = format!("layer{}", i + 1);
+        let (shape, refv) = read_npy(&ref_dir.join(format!("{block}.npy")));
+        assert_eq!(vec![map.h, map.w, map.c], shape, "{label} {block} shape");
+        let (err, scale) = max_errors(&map.data, &refv);
+        println!(
+            "{label} {block} {shape:?}: max|ours-ref| = {err:.3e}, max|ref| = {scale:.2}, ratio {:.2e}",
+            err / scale
+        );
+        assert!(
+            err <= 1e-3 * scale,
+            "{label} {block}: {err} > 1e-3 × {scale}"
+        );
+    }
+}
