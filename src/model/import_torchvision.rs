@@ -38,16 +38,10 @@ pub fn from_state_dict(
         .filter(|(k, _)| !k.ends_with("num_batches_tracked"))
         .map(|(k, v)| (k.strip_prefix("module.").map(str::to_owned).unwrap_or(k), v))
         .collect();
-    let mut spec = ModelSpec::torchvision(arch, name, source);
     let weights = Weights {
-        spec: spec.clone(),
+        spec: ModelSpec::torchvision(arch, name, source),
         tensors,
     };
-    if let Some(classes) = weights.classes()
-        && classes == 1000
-    {
-        spec.labels = Vec::new();
-    }
     weights.validate()?;
     Ok(weights)
 }

@@ -3,8 +3,8 @@
 //! One code path for every device; the [`Device`] (WebGPU, native wgpu, or the CPU `flex` backend)
 //! is chosen at run time by whoever builds the model.
 
-use super::spec::{Block, Layout, ModelSpec};
-use super::weights::{HostTensor, Weights, WeightsError, stage_stride, stride_on_first_conv};
+use super::spec::{Block, ModelSpec, stage_stride};
+use super::weights::{HostTensor, Weights, WeightsError};
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::module::{adaptive_avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
@@ -85,7 +85,7 @@ impl ResNet {
                 let stride = if i == 0 { stage_stride(stage) } else { 1 };
                 // v1 (Keras) strides the first 1×1 conv; v1.5 (torchvision) strides the 3×3.
                 let convs = if arch.bottleneck() {
-                    let (s1, s2) = if stride_on_first_conv(spec.layout) {
+                    let (s1, s2) = if spec.layout.stride_on_first_conv() {
                         (stride, 1)
                     } else {
                         (1, stride)
@@ -205,11 +205,6 @@ impl ResNet {
         let pooled: Tensor<2> = adaptive_avg_pool2d(f, [1, 1]).reshape([n, c]);
         let logits = pooled.matmul(w.clone()) + b.clone().unsqueeze::<2>();
         Some(softmax(logits, 1))
-    }
-
-    /// The layout the weights came in (for display).
-    pub fn layout(&self) -> Layout {
-        self.spec.layout
     }
 }
 

@@ -100,6 +100,16 @@ impl Layout {
     pub fn conv_bias(self) -> bool {
         matches!(self, Layout::Keras)
     }
+
+    /// Whether a downsampling bottleneck strides its first 1×1 conv (v1) rather than the 3×3 (v1.5).
+    pub fn stride_on_first_conv(self) -> bool {
+        matches!(self, Layout::Keras)
+    }
+}
+
+/// The stride of a stage's first block: 1 for stage 0 (the stem already pooled), 2 after.
+pub fn stage_stride(stage: usize) -> usize {
+    if stage == 0 { 1 } else { 2 }
 }
 
 /// The four residual stages whose output FeatSim can read.

@@ -4,7 +4,7 @@
 //! layout), a JSON [`ModelSpec`] and a SHA-256 of the tensor bytes, so a truncated or corrupted file is
 //! refused before anything is built from it.
 
-use super::spec::{Arch, Block, Layout, ModelSpec};
+use super::spec::{Arch, Block, ModelSpec, stage_stride};
 use burn_pack::{Bytes, DType, Reader, Writer};
 use half::f16;
 use sha2::{Digest, Sha256};
@@ -288,11 +288,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The output stride of a stage's first block (1 for stage 1, 2 after).
-pub fn stage_stride(stage: usize) -> usize {
-    if stage == 0 { 1 } else { 2 }
-}
-
 /// Names and shapes of the tensors a network with this spec has; `classes` adds the fc head.
 pub fn expected_tensors(spec: &ModelSpec, classes: Option<usize>) -> Vec<(String, Vec<usize>)> {
     let arch = spec.arch;
@@ -347,15 +342,10 @@ pub fn expected_tensors(spec: &ModelSpec, classes: Option<usize>) -> Vec<(String
     out
 }
 
-/// Whether a layout's downsampling stride sits on the first 1×1 conv (Keras v1) or the 3×3 (v1.5).
-pub fn stride_on_first_conv(layout: Layout) -> bool {
-    matches!(layout, Layout::Keras)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::spec::ModelSpec;
+    use crate::model::spec::{Layout, ModelSpec};
 
     fn random_weights(arch: Arch, classes: Option<usize>) -> Weights {
         let spec = ModelSpec::torchvision(arch, "test", "unit test");
