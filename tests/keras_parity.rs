@@ -15,6 +15,9 @@ const PHOTOS: [&str; 2] = ["2007_000256", "2007_000528"];
 
 /// The f32 conversion of the npm model (the default file is f16; parity is measured on exact weights).
 fn f32_weights() -> std::path::PathBuf {
+    // Both tests need it; the first converts, the other waits.
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let out = scratch("weights").join("resnet50-imagenet-f32.bpk");
     let json = tfjs_model_json();
     if !fresh(&out, &[&json]) {

@@ -497,9 +497,11 @@ fn convert(
         std::fs::create_dir_all(dir)?;
     }
     // Write then rename, so an interrupted run never leaves a half file under the final name.
-    let tmp = out.with_extension("bpk.partial");
+    // The process id keeps two concurrent conversions to the same file from sharing a temp file.
+    let tmp = out.with_extension(format!("bpk.{}.partial", std::process::id()));
     std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out)?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
     pb.finish_and_clear();
     eprintln!(
         "wrote {} ({}, {} {:?}, {:.1} MB)",
