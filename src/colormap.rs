@@ -97,7 +97,12 @@ impl Range {
 
 /// RGBA pixels of `values` coloured by `cmap` over `range`, with constant `alpha`.
 pub fn rgba(values: &[f32], cmap: Colormap, range: Range, alpha: u8) -> Vec<u8> {
-    let (lo, hi) = range.bounds(values);
+    rgba_between(values, cmap, range.bounds(values), alpha)
+}
+
+/// RGBA pixels of `values` coloured by `cmap` with `lo`..`hi` at its ends (e.g. bounds taken from
+/// the feature grid and applied to its upsampled image).
+pub fn rgba_between(values: &[f32], cmap: Colormap, (lo, hi): (f32, f32), alpha: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.len() * 4);
     for &v in values {
         let [r, g, b] = cmap.rgb((v - lo) / (hi - lo));

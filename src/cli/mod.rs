@@ -272,8 +272,8 @@ fn run(cli: Cli) -> Result<()> {
             out,
         } => {
             let right = match (same, right) {
-                (true, None) => left.clone(),
-                (false, Some(r)) => r,
+                (true, None) => None,
+                (false, Some(r)) => Some(load_image(&r)?),
                 (true, Some(_)) => bail!("--self compares LEFT with itself: give one image"),
                 (false, None) => bail!("give LEFT and RIGHT images, or --self"),
             };
@@ -286,7 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             oneshot::similarity(
                 &model,
                 &load_image(&left)?,
-                &load_image(&right)?,
+                right.as_ref(),
                 args.layer,
                 args.size,
                 cell,

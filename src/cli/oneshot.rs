@@ -1,7 +1,7 @@
 //! `featsim eval-oneshot` and `featsim similarity`: the one-shot protocol of ../shared/voc/README.md
 //! and heatmap images, over the library's recipes.
 
-use crate::colormap::{Colormap, Range, rgba};
+use crate::colormap::{Colormap, Range, rgba_between};
 use crate::compute::Compute;
 use crate::image_io;
 use crate::masks::{class_mask, read_labels};
@@ -104,8 +104,8 @@ pub fn eval_oneshot(
         let c = (index + 1) as u8;
         let mut conf = Confusion::default();
         for s in images {
+            let support_mask = class_mask(&labels[s.as_str()], c);
             for q in images.iter().filter(|q| *q != s) {
-                let support_mask = class_mask(&labels[s.as_str()], c);
                 let truth = &labels[q.as_str()];
                 let dims = (truth.width() as usize, truth.height() as usize);
                 let p = pollster::block_on(predict(
@@ -143,12 +143,13 @@ pub fn eval_oneshot(
     Ok(())
 }
 
-/// Writes the heatmap of cell `cell` of `left` over `right` (PNG at `right`'s size).
+/// Writes the heatmap of cell `cell` of `left` over `right` (PNG at `right`'s size); `right` is
+/// `None` for self-similarity.
 #[allow(clippy::too_many_arguments)]
 pub fn similarity(
     model: &ResNet,
     left: &image::RgbImage,
-    right: &image::RgbImage,
+    right: Option<&image::RgbImage>,
     block: Block,
     size: u32,
     (row, col): (usize, usize),
@@ -158,8 +159,10 @@ pub fn similarity(
     values_out: Option<&Path>,
 ) -> Result<()> {
     let l = ImageFeatures::compute(model, left, size, block);
-    let r = ImageFeatures::compute(model, right, size, block);
-    let (lm, rm) = (l.block(block), r.block(block));
+    // Self-similarity reuses the left features instead of running the network again.
+    let r = right.map(|img| ImageFeatures::compute(model, img, size, block));
+    let right = right.unwrap_or(left);
+    let (lm, rm) = (l.block(block), r.as_ref().unwrap_or(&l).block(block));
     if row >= lm.h || col >= lm.w {
         bail!(
             "--cell {row},{col} is outside the {}×{} grid of {block} at {size}²",
@@ -176,15 +179,10 @@ pub fn similarity(
     if let Some(p) = values_out {
         super::write_npy(p, &[h as u64, w as u64], &values)?;
     }
-    let (lo, hi) = range.bounds(&values);
     let (width, height) = right.dimensions();
     let up = upsample_bilinear(&values, h, w, width as usize, height as usize);
     // Colour with the grid map's range so upsampling cannot stretch it.
-    let up: Vec<f32> = up
-        .iter()
-        .map(|v| (v - lo) / (hi - lo) * 2.0 - 1.0)
-        .collect();
-    let colours = rgba(&up, cmap, Range::Fixed, 255);
+    let colours = rgba_between(&up, cmap, range.bounds(&values), 255);
     let mut blended = right.clone();
     for (px, c) in blended.pixels_mut().zip(colours.chunks_exact(4)) {
         for (p, &h) in px.0.iter_mut().zip(c) {
