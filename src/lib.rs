@@ -6,6 +6,7 @@
 pub mod colormap;
 pub mod compute;
 pub mod features;
+pub mod heatmap;
 pub mod image_io;
 pub mod masks;
 pub mod model;

@@ -16,13 +16,25 @@ pub enum Method {
     Plain,
 }
 
+impl Method {
+    /// Every recipe, in the order a picker shows them.
+    pub const ALL: [Method; 1] = [Method::Plain];
+
+    /// The recipe's name on the command line and in the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Plain => "plain",
+        }
+    }
+}
+
 impl std::str::FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "plain" => Ok(Method::Plain),
-            _ => Err(format!("unknown method '{s}' (available: plain)")),
-        }
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown method '{s}' (available: plain)"))
     }
 }
 

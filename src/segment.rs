@@ -130,6 +130,20 @@ pub fn cell_coverage(mask: &GrayImage, size: u32, grid: usize) -> Vec<f32> {
     cov
 }
 
+/// A `size`×`size` mask (255 = foreground) with the marked cells of a `grid`×`grid` grid filled:
+/// what a user paints on the page, in the form the recipes take.
+pub fn mask_from_cells(marked: &[bool], grid: usize, size: u32) -> GrayImage {
+    assert_eq!(marked.len(), grid * grid, "one flag per cell");
+    let cell = (size as usize).div_ceil(grid);
+    GrayImage::from_fn(size, size, |x, y| {
+        let (cx, cy) = (
+            (x as usize / cell).min(grid - 1),
+            (y as usize / cell).min(grid - 1),
+        );
+        image::Luma([if marked[cy * grid + cx] { 255 } else { 0 }])
+    })
+}
+
 /// Bilinear upsampling of an `h`×`w` map to `out_w`×`out_h` (pixel centres aligned, as
 /// `align_corners=False` in PyTorch).
 pub fn upsample_bilinear(map: &[f32], h: usize, w: usize, out_w: usize, out_h: usize) -> Vec<f32> {
@@ -273,6 +287,13 @@ mod tests {
             cov[0] > 0.95 && cov[2] > 0.95 && cov[1] < 0.05 && cov[3] < 0.05,
             "{cov:?}"
         );
+    }
+
+    #[test]
+    fn painted_cells_cover_exactly_their_cells() {
+        let mask = mask_from_cells(&[true, false, false, true], 2, 64);
+        let cov = cell_coverage(&mask, 64, 2);
+        assert_eq!(cov, vec![1.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]
