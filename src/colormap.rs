@@ -55,6 +55,15 @@ impl Colormap {
         let c = self.gradient().eval_continuous(t);
         [c.r, c.g, c.b]
     }
+
+    /// 256 RGB triples (0–255 as floats), entry `i` = colour of `i / 255`: the table the heatmap
+    /// kernels look up.
+    pub fn lut(self) -> Vec<f32> {
+        (0..256)
+            .flat_map(|i| self.rgb(i as f32 / 255.0))
+            .map(f32::from)
+            .collect()
+    }
 }
 
 impl std::str::FromStr for Colormap {

@@ -3,10 +3,10 @@
 //! The cosine map is computed on the device; the colours are made at the requested display size
 //! (bilinear between cell centres) so a page only has to put the pixels on a canvas.
 
-use crate::colormap::{Colormap, Range, rgba_between};
-use crate::segment::upsample_bilinear;
+use crate::colormap::{Colormap, Range};
+use crate::kernels;
 use crate::similarity::UnitMap;
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 /// A cosine-similarity map and its colouring.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,35 +81,123 @@ pub async fn for_cell(
     for_query(target, source.cell(row, col), style).await
 }
 
+/// Largest heatmap image side, in pixels.
+pub const MAX_SIDE: u32 = 4096;
+
 /// The heatmap of a unit `[1, c]` query (a cell or a prototype) over every cell of `target`.
+///
+/// The cosines and the colours are both made on the device; only the grid and the pixels come
+/// back.
 pub async fn for_query(
     target: &UnitMap,
     query: Tensor<2>,
     style: Style,
 ) -> Result<Heatmap, String> {
-    let values = target
-        .cosine(query)
-        .into_data_async()
-        .await
-        .map_err(|e| e.to_string())?
+    if !(1..=MAX_SIDE).contains(&style.width) || !(1..=MAX_SIDE).contains(&style.height) {
+        return Err(format!(
+            "heatmap size {}×{} is outside 1..={MAX_SIDE}",
+            style.width, style.height
+        ));
+    }
+    let device = target.cells.device();
+    let grid = kernels::cosine(target.cells.clone(), query);
+    let bounds = match style.range {
+        Range::Fixed => Tensor::<1>::from_data(TensorData::new(vec![-1.0f32, 1.0], [2]), &device),
+        Range::Stretch => Tensor::cat(vec![grid.clone().min(), grid.clone().max()], 0),
+    };
+    let lut = Tensor::<1>::from_data(TensorData::new(style.cmap.lut(), [256 * 3]), &device);
+    let rgb = kernels::colourise(
+        grid.clone(),
+        (target.h, target.w),
+        bounds,
+        lut,
+        (style.width, style.height),
+    );
+    let values = read(grid.into_data_async().await)?
         .try_to_vec::<f32>()
         .map_err(|e| format!("{e:?}"))?;
+    let rgb = read(rgb.into_data_async().await)?
+        .convert::<i32>()
+        .try_to_vec::<i32>()
+        .map_err(|e| format!("{e:?}"))?;
     let (lo, hi) = style.range.bounds(&values);
-    let up = upsample_bilinear(
-        &values,
-        target.h,
-        target.w,
-        style.width as usize,
-        style.height as usize,
-    );
     Ok(Heatmap {
         rows: target.h,
         cols: target.w,
-        rgba: rgba_between(&up, style.cmap, (lo, hi), 255),
+        rgba: rgb
+            .iter()
+            .flat_map(|&p| {
+                let p = p as u32;
+                [p as u8, (p >> 8) as u8, (p >> 16) as u8, 255]
+            })
+            .collect(),
         values,
         lo,
         hi,
         width: style.width,
         height: style.height,
     })
+}
+
+fn read<E: std::fmt::Display>(r: Result<TensorData, E>) -> Result<TensorData, String> {
+    r.map_err(|e| format!("reading from the device failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::FeatureMap;
+    use burn::tensor::Device;
+
+    fn style(range: Range, width: u32, height: u32) -> Style {
+        Style {
+            cmap: Colormap::Viridis,
+            range,
+            width,
+            height,
+        }
+    }
+
+    fn unit_map(h: usize, w: usize, c: usize, data: Vec<f32>) -> UnitMap {
+        UnitMap::from_host(&FeatureMap { h, w, c, data }, &Device::flex())
+    }
+
+    #[test]
+    fn colours_follow_the_cosines_and_the_range() {
+        // Cells (1,0), (-1,0): the first cell's map is [1, -1].
+        let m = unit_map(1, 2, 2, vec![1., 0., -1., 0.]);
+        let h = pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Fixed, 2, 1))).unwrap();
+        assert_eq!(h.values, vec![1.0, -1.0]);
+        assert_eq!((h.lo, h.hi), (-1.0, 1.0));
+        let [hi, lo] = [Colormap::Viridis.rgb(1.0), Colormap::Viridis.rgb(0.0)];
+        assert_eq!(&h.rgba[0..4], &[hi[0], hi[1], hi[2], 255]);
+        assert_eq!(&h.rgba[4..8], &[lo[0], lo[1], lo[2], 255]);
+        assert_eq!(h.top_k(1), vec![(0, 0, 1.0)]);
+    }
+
+    #[test]
+    fn upsampling_interpolates_between_cell_centres() {
+        // Map [1, -1] drawn 4 px wide: the middle two pixels are 0.5 and -0.5, i.e. 3/4 and 1/4
+        // of the colormap.
+        let m = unit_map(1, 2, 2, vec![1., 0., -1., 0.]);
+        let h = pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Fixed, 4, 1))).unwrap();
+        let expect = |t: f32| {
+            let [r, g, b] = Colormap::Viridis.rgb((t * 255.0).round() / 255.0);
+            [r, g, b, 255]
+        };
+        assert_eq!(&h.rgba[4..8], &expect(0.75));
+        assert_eq!(&h.rgba[8..12], &expect(0.25));
+    }
+
+    #[test]
+    fn a_flat_map_stretches_without_nan_and_bad_sizes_are_refused() {
+        let m = unit_map(1, 2, 1, vec![2., 3.]);
+        let h = pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Stretch, 3, 3))).unwrap();
+        assert!(h.values.iter().all(|v| (v - 1.0).abs() < 1e-6));
+        assert!(h.lo < h.hi);
+        let mid = Colormap::Viridis.rgb((0.5f32 * 255.0).round() / 255.0);
+        assert_eq!(&h.rgba[0..3], &mid);
+        assert!(pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Fixed, 0, 3))).is_err());
+        assert!(pollster::block_on(for_cell(&m, (1, 0), &m, style(Range::Fixed, 2, 2))).is_err());
+    }
 }

@@ -8,6 +8,7 @@ pub mod compute;
 pub mod features;
 pub mod heatmap;
 pub mod image_io;
+pub mod kernels;
 pub mod masks;
 pub mod model;
 pub mod oneshot;

@@ -53,12 +53,10 @@ impl UnitMap {
         self.cells.clone().slice([i..i + 1, 0..self.c])
     }
 
-    /// Cosine similarity of a unit `[1, c]` query with every cell: `[h, w]`.
+    /// Cosine similarity of a unit `[1, c]` query with every cell: `[h, w]` (our own kernel on a
+    /// GPU, its twin on the CPU; see [`crate::kernels`]).
     pub fn cosine(&self, query: Tensor<2>) -> Tensor<2> {
-        self.cells
-            .clone()
-            .matmul(query.transpose())
-            .reshape([self.h, self.w])
+        crate::kernels::cosine(self.cells.clone(), query).reshape([self.h, self.w])
     }
 
     /// The unit mean of the cells weighted by `weights` (one per cell), `[1, c]`.

@@ -1,16 +1,27 @@
-//! The same model on wgpu (natively: lavapipe in CI, a real GPU elsewhere) and on the CPU backend
-//! gives the same features: max |gpu − cpu| ≤ 1e-3 × max |cpu| per block, at 512².
+//! The same work on wgpu (natively: lavapipe in CI, a real GPU elsewhere) and on the CPU backend
+//! gives the same numbers: the model's features (max |gpu − cpu| ≤ 1e-3 × max |cpu| per block, at
+//! 512²) and our heatmap kernels (cosines within 1e-5, colours from the same table entry).
 //!
-//! Runs in its own test binary because burn keeps one wgpu runtime per process.
+//! Runs in its own test binary because burn keeps one wgpu runtime per process; the tests share
+//! it through [`gpu`].
 
 mod common;
 use common::*;
+use featsim::colormap::{Colormap, Range};
 use featsim::compute::Compute;
+use featsim::features::FeatureMap;
+use featsim::heatmap::{self, Style};
+use featsim::similarity::UnitMap;
+use std::sync::OnceLock;
 
-#[test]
-fn wgpu_and_cpu_features_agree() {
-    let gpu = match pollster::block_on(Compute::wgpu()) {
-        Ok(c) => c,
+/// The process's wgpu device, or `None` (and a note) when there is no adapter and none is required.
+fn gpu() -> Option<&'static Compute> {
+    static GPU: OnceLock<Option<Compute>> = OnceLock::new();
+    GPU.get_or_init(|| match pollster::block_on(Compute::wgpu()) {
+        Ok(c) => {
+            println!("wgpu adapter: {}", c.describe());
+            Some(c)
+        }
         Err(e) => {
             // `make test` installs lavapipe and sets this, so CI cannot skip silently.
             assert!(
@@ -18,10 +29,15 @@ fn wgpu_and_cpu_features_agree() {
                 "no wgpu adapter: {e}"
             );
             eprintln!("skipped: no wgpu adapter ({e})");
-            return;
+            None
         }
-    };
-    println!("wgpu adapter: {}", gpu.describe());
+    })
+    .as_ref()
+}
+
+#[test]
+fn wgpu_and_cpu_features_agree() {
+    let Some(gpu) = gpu() else { return };
     let cpu = Compute::cpu();
     let weights = default_weights();
     let resized = model_input(&voc_image("2007_000256"), 512);
@@ -38,5 +54,98 @@ fn wgpu_and_cpu_features_agree() {
             "layer{}: {err} > 1e-3 × {scale}",
             i + 1
         );
+    }
+}
+
+/// A layer4-shaped map (16×16×2048) of deterministic pseudo-random values with ReLU-like zeros,
+/// and one all-zero cell.
+fn test_map() -> FeatureMap {
+    let (h, w, c) = (16, 16, 2048);
+    let mut state = 0x2545_f491_u32;
+    let data = (0..h * w * c)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let v = (state as f32 / u32::MAX as f32) * 2.0 - 0.8;
+            if i < c { 0.0 } else { v.max(0.0) }
+        })
+        .collect();
+    FeatureMap { h, w, c, data }
+}
+
+#[test]
+fn heatmap_kernels_agree_on_gpu_and_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let map = test_map();
+    let on = |device| UnitMap::from_host(&map, device);
+    let (g, c) = (on(&gpu.device), on(&Compute::cpu().device));
+    for (cell, range) in [
+        ((5, 7), Range::Fixed),
+        ((0, 0), Range::Stretch),
+        ((15, 3), Range::Stretch),
+    ] {
+        let style = Style {
+            cmap: Colormap::Turbo,
+            range,
+            width: 333,
+            height: 250,
+        };
+        let hg = pollster::block_on(heatmap::for_cell(&g, cell, &g, style)).unwrap();
+        let hc = pollster::block_on(heatmap::for_cell(&c, cell, &c, style)).unwrap();
+        let err = hg
+            .values
+            .iter()
+            .zip(&hc.values)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        println!("cell {cell:?} {range:?}: max|gpu-cpu| cosine = {err:.2e}");
+        assert!(err <= 1e-5, "cosines differ by {err}");
+        assert!(hg.values.iter().all(|v| v.is_finite()));
+        if cell == (0, 0) {
+            // The all-zero cell: defined output, not NaN.
+            assert!(hg.values.iter().all(|&v| v == 0.0), "{:?}", &hg.values[..4]);
+        } else {
+            assert!((hg.at(cell.0, cell.1) - 1.0).abs() < 1e-5);
+        }
+        // Colours: the same table entry except where a value sits on an entry boundary and the
+        // two devices round it apart (then the neighbouring entry, a step of a few levels).
+        let lut = Colormap::Turbo.lut();
+        let near = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 8);
+        let differing = hg
+            .rgba
+            .chunks(4)
+            .zip(hc.rgba.chunks(4))
+            .filter(|(a, b)| a != b)
+            .inspect(|(a, b)| assert!(near(a, b), "{a:?} vs {b:?}"))
+            .count();
+        println!(
+            "  pixels differing by one table step: {differing} of {}",
+            333 * 250
+        );
+        assert!(differing * 1000 <= 333 * 250, "{differing} pixels differ");
+        assert_eq!(lut.len(), 768);
+    }
+}
+
+#[test]
+fn hand_computed_cosines_on_the_gpu() {
+    let Some(gpu) = gpu() else { return };
+    // Cells (1,0), (0,2), (1,1), (0,0): cosines with the first are 1, 0, 1/√2, 0 (zero cell → 0).
+    let m = FeatureMap {
+        h: 2,
+        w: 2,
+        c: 2,
+        data: vec![1., 0., 0., 2., 1., 1., 0., 0.],
+    };
+    let u = UnitMap::from_host(&m, &gpu.device);
+    let got = u
+        .cosine(u.cell(0, 0))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let s2 = std::f32::consts::FRAC_1_SQRT_2;
+    for (g, want) in got.iter().zip([1.0, 0.0, s2, 0.0]) {
+        assert!((g - want).abs() < 1e-6, "{got:?}");
     }
 }
