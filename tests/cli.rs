@@ -160,3 +160,42 @@ fn self_similarity_peaks_at_the_clicked_cell() {
     ]);
     assert!(!ok && stderr.contains("outside the 16×16 grid"), "{stderr}");
 }
+
+#[test]
+fn one_episode_runs_alone_and_a_pair_from_two_classes_is_refused() {
+    let weights = default_weights();
+    let voc = voc();
+    let run = |method: &str, pair: &str| {
+        featsim(&[
+            "eval-oneshot",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--data",
+            voc.to_str().unwrap(),
+            "--method",
+            method,
+            "--pair",
+            pair,
+        ])
+    };
+    // Two aeroplanes: one episode; the best recipe finds more of the plane than the plain one.
+    let score = |out: &str| -> f64 {
+        let last = out.lines().last().unwrap();
+        assert!(last.ends_with("episodes=1"), "{last}");
+        last.split_whitespace().next().unwrap()["mIoU=".len()..]
+            .parse()
+            .unwrap()
+    };
+    let (ok, plain, err) = run("plain", "2007_000256,2007_000480");
+    assert!(ok, "{err}");
+    let (ok, best, err) = run("best", "2007_000256,2007_000480");
+    assert!(ok, "{err}");
+    let (plain, best) = (score(&plain), score(&best));
+    assert!(plain > 0.4 && best > plain, "plain {plain}, best {best}");
+    // An aeroplane and a bird share no class.
+    let (ok, _, err) = run("plain", "2007_000256,2007_000068");
+    assert!(
+        !ok && err.contains("no class of classes.json lists both"),
+        "{err}"
+    );
+}

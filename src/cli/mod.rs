@@ -132,12 +132,15 @@ enum Command {
         /// Folder with JPEGImages/, SegmentationClass/ and classes.json.
         #[arg(long)]
         data: PathBuf,
-        /// Recipe (plain).
+        /// Recipe: plain or best.
         #[arg(long, default_value = "plain")]
         method: Method,
-        /// mid, otsu or a cosine value.
-        #[arg(long, default_value = "mid")]
-        threshold: Threshold,
+        /// mid, otsu or a value in [-1, 1]; default: the recipe's own (plain: mid, best: 0).
+        #[arg(long)]
+        threshold: Option<Threshold>,
+        /// Run only the episode with this support and query (image names without extension).
+        #[arg(long, value_parser = parse_pair)]
+        pair: Option<(String, String)>,
     },
     /// Heatmap of one cell of LEFT against every cell of RIGHT, overlaid on RIGHT.
     Similarity {
@@ -254,10 +257,16 @@ fn run(cli: Cli) -> Result<()> {
             data,
             method,
             threshold,
+            pair,
         } => {
             let (compute, model) = args.load()?;
+            let threshold = threshold.unwrap_or(method.default_threshold());
+            let episodes = oneshot::Episodes {
+                data: &data,
+                only: pair.as_ref(),
+            };
             oneshot::eval_oneshot(
-                &model, &compute, &data, args.layer, args.size, method, threshold,
+                &model, &compute, episodes, args.layer, args.size, method, threshold,
             )
         }
         Command::Similarity {
@@ -322,6 +331,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once(',') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
+        _ => Err(format!("'{s}': expected SUPPORT,QUERY (image names)")),
     }
 }
 

@@ -1,13 +1,14 @@
 //! `featsim eval-oneshot` and `featsim similarity`: the one-shot protocol of ../shared/voc/README.md
 //! and heatmap images, over the library's recipes.
 
-use crate::colormap::{Colormap, Range, rgba_between};
+use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
+use crate::heatmap::{self, Style};
 use crate::image_io;
 use crate::masks::{class_mask, read_labels};
 use crate::model::{Block, ResNet};
 use crate::oneshot::{ImageFeatures, Method, predict};
-use crate::segment::{Confusion, Threshold, upsample_bilinear};
+use crate::segment::{Confusion, Threshold};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
@@ -48,20 +49,45 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
+/// Which episodes to run: every ordered pair of each class in `data`, or only one.
+pub struct Episodes<'a> {
+    /// The data folder (layout of ../shared/voc).
+    pub data: &'a Path,
+    /// (support, query) image names when only that episode should run.
+    pub only: Option<&'a (String, String)>,
+}
+
+impl Episodes<'_> {
+    fn includes(&self, s: &str, q: &str) -> bool {
+        self.only.is_none_or(|(a, b)| a == s && b == q)
+    }
+}
+
 /// Runs every ordered (support, query) pair of every class; prints per-class IoU and the totals.
 pub fn eval_oneshot(
     model: &ResNet,
     compute: &Compute,
-    data: &Path,
+    episodes: Episodes,
     block: Block,
     size: u32,
     method: Method,
     threshold: Threshold,
 ) -> Result<()> {
-    let classes: BTreeMap<String, Vec<String>> = serde_json::from_str(
+    let data = episodes.data;
+    let mut classes: BTreeMap<String, Vec<String>> = serde_json::from_str(
         &std::fs::read_to_string(data.join("classes.json")).context("reading classes.json")?,
     )
     .context("classes.json")?;
+    if let Some((s, q)) = episodes.only {
+        // Keep the classes that list both images, and only those two images in them.
+        classes.retain(|_, v| v.contains(s) && v.contains(q) && s != q);
+        classes
+            .values_mut()
+            .for_each(|v| v.retain(|n| n == s || n == q));
+        if classes.is_empty() {
+            bail!("no class of classes.json lists both {s} and {q}");
+        }
+    }
     let mut names: Vec<&String> = classes.values().flatten().collect();
     names.sort();
     names.dedup();
@@ -93,8 +119,16 @@ pub fn eval_oneshot(
     pb.finish_and_clear();
     let feature_secs = t0.elapsed().as_secs_f64();
 
-    let episodes: usize = classes.values().map(|v| v.len() * (v.len() - 1)).sum();
-    let pb = bar(episodes, "episodes");
+    let total: usize = classes
+        .values()
+        .map(|v| {
+            v.iter()
+                .flat_map(|s| v.iter().map(move |q| (s, q)))
+                .filter(|(s, q)| s != q && episodes.includes(s, q))
+                .count()
+        })
+        .sum();
+    let pb = bar(total, "episodes");
     let t1 = Instant::now();
     let (mut total_fg, mut ious) = (Confusion::default(), Vec::new());
     for (index, class) in VOC_CLASSES.iter().enumerate() {
@@ -105,7 +139,7 @@ pub fn eval_oneshot(
         let mut conf = Confusion::default();
         for s in images {
             let support_mask = class_mask(&labels[s.as_str()], c);
-            for q in images.iter().filter(|q| *q != s) {
+            for q in images.iter().filter(|q| *q != s && episodes.includes(s, q)) {
                 let truth = &labels[q.as_str()];
                 let dims = (truth.width() as usize, truth.height() as usize);
                 let p = pollster::block_on(predict(
@@ -127,17 +161,17 @@ pub fn eval_oneshot(
         ious.push(conf.iou());
     }
     pb.finish_and_clear();
-    let episode_ms = 1e3 * (feature_secs + t1.elapsed().as_secs_f64()) / episodes as f64;
+    let episode_ms = 1e3 * (feature_secs + t1.elapsed().as_secs_f64()) / total as f64;
     println!(
         "time per episode: {episode_ms:.1} ms on {} ({:.1} s features for {} images, {:.1} ms comparison per episode)",
         compute.describe(),
         feature_secs,
         names.len(),
-        1e3 * t1.elapsed().as_secs_f64() / episodes as f64
+        1e3 * t1.elapsed().as_secs_f64() / total as f64
     );
     let miou = ious.iter().sum::<f64>() / ious.len().max(1) as f64;
     println!(
-        "mIoU={miou:.3} FB-IoU={:.3} episodes={episodes}",
+        "mIoU={miou:.3} FB-IoU={:.3} episodes={total}",
         total_fg.fb_iou()
     );
     Ok(())
@@ -170,19 +204,19 @@ pub fn similarity(
             lm.w
         );
     }
-    let map = rm.cosine(lm.cell(row, col));
-    let [h, w] = map.dims();
-    let values = map
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    if let Some(p) = values_out {
-        super::write_npy(p, &[h as u64, w as u64], &values)?;
-    }
     let (width, height) = right.dimensions();
-    let up = upsample_bilinear(&values, h, w, width as usize, height as usize);
-    // Colour with the grid map's range so upsampling cannot stretch it.
-    let colours = rgba_between(&up, cmap, range.bounds(&values), 255);
+    let style = Style {
+        cmap,
+        range,
+        width,
+        height,
+    };
+    let heat = pollster::block_on(heatmap::for_cell(lm, (row, col), rm, style))
+        .map_err(anyhow::Error::msg)?;
+    if let Some(p) = values_out {
+        super::write_npy(p, &[heat.rows as u64, heat.cols as u64], &heat.values)?;
+    }
+    let colours = &heat.rgba;
     let mut blended = right.clone();
     for (px, c) in blended.pixels_mut().zip(colours.chunks_exact(4)) {
         for (p, &h) in px.0.iter_mut().zip(c) {
@@ -192,12 +226,7 @@ pub fn similarity(
     blended
         .save(out)
         .with_context(|| format!("cannot write {}", out.display()))?;
-    let best = values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, v)| (i / w, i % w, *v));
-    if let Some((by, bx, v)) = best {
+    if let Some(&(by, bx, v)) = heat.top_k(1).first() {
         eprintln!(
             "best match of cell ({row},{col}): ({by},{bx}) cosine {v:.3}; wrote {}",
             out.display()

@@ -79,8 +79,8 @@ pub fn featsim_ok(args: &[&str]) -> String {
     stdout
 }
 
-/// Runs a reference script with Debian's Python (which has numpy and torch).
-pub fn python(script: &str, args: &[&str]) {
+/// Runs a reference script with Debian's Python (which has numpy and torch); returns its stdout.
+pub fn python(script: &str, args: &[&str]) -> String {
     let out = Command::new("/usr/bin/python3")
         .arg(root().join("tests/reference").join(script))
         .args(args)
@@ -92,6 +92,7 @@ pub fn python(script: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Reads a float32 .npy file: (shape, values).

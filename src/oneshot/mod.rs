@@ -1,5 +1,7 @@
 //! One-shot segmentation recipes over cached unit feature maps: `plain` is one block, one
-//! prototype, a threshold.
+//! prototype, a threshold; `best` (see [`best`]) adds self-support, a random walk and a finer block.
+
+pub mod best;
 
 use crate::model::{Block, ResNet};
 use crate::segment::{SegmentError, Threshold, support_weights, upsample_bilinear};
@@ -7,23 +9,34 @@ use crate::similarity::UnitMap;
 use burn::tensor::Tensor;
 use image::{GrayImage, RgbImage};
 
-/// Which recipe to run. Only the plain one exists so far: the first candidate for a better one
-/// (foreground and background prototypes over layer3 + layer4, flip-averaged) scored no better on
-/// the VOC sample (mIoU 0.502 vs 0.498), so it was not kept (see issue #4).
+/// Which recipe to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// One block's features, a foreground prototype, the chosen threshold.
     Plain,
+    /// Foreground minus background score from support and self-support prototypes, smoothed and
+    /// refined (see [`best`]); its natural threshold is 0.
+    Best,
 }
 
 impl Method {
     /// Every recipe, in the order a picker shows them.
-    pub const ALL: [Method; 1] = [Method::Plain];
+    pub const ALL: [Method; 2] = [Method::Plain, Method::Best];
+
+    /// The threshold rule the recipe is meant for: the plain cosine map's midpoint, the best
+    /// recipe's foreground-minus-background score's zero.
+    pub fn default_threshold(self) -> Threshold {
+        match self {
+            Method::Plain => Threshold::Mid,
+            Method::Best => Threshold::Fixed(0.0),
+        }
+    }
 
     /// The recipe's name on the command line and in the page.
     pub fn name(self) -> &'static str {
         match self {
             Method::Plain => "plain",
+            Method::Best => "best",
         }
     }
 }
@@ -34,7 +47,7 @@ impl std::str::FromStr for Method {
         Method::ALL
             .into_iter()
             .find(|m| m.name() == s)
-            .ok_or_else(|| format!("unknown method '{s}' (available: plain)"))
+            .ok_or_else(|| format!("unknown method '{s}' (available: plain, best)"))
     }
 }
 
@@ -91,6 +104,7 @@ pub async fn predict(
             let proto = s.prototype(&w).ok_or(SegmentError::EmptyMask)?;
             upsampled(query.block(block).cosine(proto), width, height).await?
         }
+        Method::Best => best::score(block, support, support_mask, query, (width, height)).await?,
     };
     let cut = threshold.value(&score);
     let mask = score.iter().map(|&v| v > cut).collect();
