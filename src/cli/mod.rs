@@ -1,6 +1,7 @@
 //! The `featsim` command-line tool: conversion, features, classification, similarity and one-shot
 //! evaluation — over the same core as the page.
 
+mod bench;
 mod oneshot;
 
 use crate::colormap::{Colormap, Range};
@@ -142,6 +143,27 @@ enum Command {
         #[arg(long, value_parser = parse_pair)]
         pair: Option<(String, String)>,
     },
+    /// Time the forward pass to each block, a heatmap and one-shot episodes (median of --runs).
+    Bench {
+        /// The .bpk file to time.
+        #[arg(long, required_unless_present = "random")]
+        weights: Option<PathBuf>,
+        /// Time seeded random weights of this architecture instead (same work, no file).
+        #[arg(long, conflicts_with = "weights")]
+        random: Option<Arch>,
+        /// Square input size in pixels (multiple of 32).
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+        /// Where to compute.
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
+        /// Timed runs per step, after one warm-up run.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Image to use (default: a synthetic 640×480 one).
+        #[arg(long)]
+        image: Option<PathBuf>,
+    },
     /// Heatmap of one cell of LEFT against every cell of RIGHT, overlaid on RIGHT.
     Similarity {
         #[command(flatten)]
@@ -267,6 +289,43 @@ fn run(cli: Cli) -> Result<()> {
             };
             oneshot::eval_oneshot(
                 &model, &compute, episodes, args.layer, args.size, method, threshold,
+            )
+        }
+        Command::Bench {
+            weights,
+            random,
+            size,
+            backend,
+            runs,
+            image,
+        } => {
+            check_size(size)?;
+            if runs == 0 {
+                bail!("--runs must be at least 1");
+            }
+            let compute = compute(backend)?;
+            let (w, label) = match (weights, random) {
+                (Some(p), _) => (load_weights(&p)?, p.display().to_string()),
+                (None, Some(arch)) => (
+                    Weights::random(
+                        crate::model::ModelSpec::torchvision(arch, "random", "featsim bench"),
+                        7,
+                    ),
+                    format!("random {}", arch.name()),
+                ),
+                (None, None) => bail!("give --weights or --random ARCH"),
+            };
+            let model = ResNet::new(&w, &compute.device)?;
+            let image = image.map(|p| load_image(&p)).transpose()?;
+            bench::run(
+                &model,
+                &compute,
+                bench::Plan {
+                    size,
+                    runs,
+                    image,
+                    weights: label,
+                },
             )
         }
         Command::Similarity {

@@ -288,6 +288,38 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+impl Weights {
+    /// Seeded random weights for `spec` (He-uniform kernels, identity BatchNorm): for timing a
+    /// network where its weights file cannot travel. Features from it mean nothing.
+    pub fn random(spec: ModelSpec, seed: u64) -> Self {
+        let mut state = seed | 1;
+        let mut uniform = move || {
+            // xorshift64*: fast and good enough to fill kernels.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let tensors = expected_tensors(&spec, None)
+            .into_iter()
+            .map(|(name, shape)| {
+                let n: usize = shape.iter().product();
+                let data = if shape.len() > 1 {
+                    let fan_in: usize = shape[1..].iter().product();
+                    let a = (6.0 / fan_in as f32).sqrt();
+                    (0..n).map(|_| (uniform() * 2.0 - 1.0) * a).collect()
+                } else {
+                    // Rank 1: BatchNorm scale and variance 1, shifts and means 0.
+                    let one = name.ends_with(".weight") || name.ends_with("running_var");
+                    vec![if one { 1.0 } else { 0.0 }; n]
+                };
+                (name, HostTensor::new(shape, data))
+            })
+            .collect();
+        Weights { spec, tensors }
+    }
+}
+
 /// Names and shapes of the tensors a network with this spec has; `classes` adds the fc head.
 pub fn expected_tensors(spec: &ModelSpec, classes: Option<usize>) -> Vec<(String, Vec<usize>)> {
     let arch = spec.arch;
