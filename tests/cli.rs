@@ -199,3 +199,27 @@ fn one_episode_runs_alone_and_a_pair_from_two_classes_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn bench_prints_a_table_and_a_json_line_of_positive_medians() {
+    let out = featsim_ok(&[
+        "bench", "--random", "resnet18", "--size", "64", "--runs", "2",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let medians = json["median_ms"].as_object().unwrap();
+    for key in [
+        "forward_layer1",
+        "forward_layer4",
+        "features",
+        "heatmap",
+        "episode_plain",
+        "episode_best",
+        "episode_best_full",
+    ] {
+        let v = medians[key].as_f64().unwrap();
+        assert!(v > 0.0, "{key}: {v}");
+    }
+    assert!(out.contains("forward_layer4"), "{out}");
+    let (ok, _, err) = featsim(&["bench", "--size", "64"]);
+    assert!(!ok && err.contains("--weights"), "{err}");
+}
