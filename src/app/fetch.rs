@@ -9,7 +9,7 @@ use web_sys::{ReadableStreamDefaultReader, Response};
 /// (`total` is `None` when the server sends no length).
 pub async fn fetch_with_progress(
     url: &str,
-    mut progress: impl FnMut(u64, Option<u64>),
+    progress: impl FnMut(u64, Option<u64>),
 ) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let resp: Response = JsFuture::from(window.fetch_with_str(url))
@@ -29,16 +29,43 @@ pub async fn fetch_with_progress(
     let body = resp
         .body()
         .ok_or_else(|| format!("{url}: empty response"))?;
+    read_stream(&body, total, url, progress).await
+}
+
+/// Reads a visitor's file into memory with the same progress reports as a download.
+pub async fn read_file_with_progress(
+    file: &web_sys::File,
+    progress: impl FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
+    let total = file.size() as u64;
+    read_stream(&file.stream(), Some(total), &file.name(), progress).await
+}
+
+/// Reads a whole file (small ones: images, masks) into memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("could not read {}: {}", file.name(), js_message(&e)))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// Drains a byte stream, calling `progress(loaded, total)` per chunk.
+async fn read_stream(
+    body: &web_sys::ReadableStream,
+    total: Option<u64>,
+    what: &str,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
     let reader: ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
-        .map_err(|_| "the response body is not a readable stream")?;
+        .map_err(|_| "the body is not a readable stream")?;
     let mut out = Vec::with_capacity(total.unwrap_or(0) as usize);
     progress(0, total);
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(|e| format!("download of {url} broke off: {}", js_message(&e)))?;
+            .map_err(|e| format!("reading {what} broke off: {}", js_message(&e)))?;
         let done = Reflect::get(&chunk, &JsValue::from_str("done"))
             .ok()
             .and_then(|v| v.as_bool())

@@ -1,19 +1,40 @@
 //! The web page (wasm32 only): a Leptos CSR app over the same core as the CLI.
+//!
+//! `state` holds the signals, `engine` the device, model, images and feature cache and the one
+//! worker that computes; the components (`controls`, `panel`, `strip`, `segment_mode`,
+//! `errors`, `status`) only show state and change it. Numbers come from the core.
 
+pub mod bench;
 mod boot;
+mod cache;
+mod canvas;
+mod controls;
+mod engine;
+mod errors;
+mod export;
 mod fetch;
+mod gallery;
+mod images;
+mod link;
+mod panel;
+mod segment_mode;
+mod state;
 mod status;
+mod strip;
+mod weights_file;
 
-use crate::compute::Compute;
-use crate::model::{ResNet, Weights};
+use crate::compute::{BackendKind, Compute};
+use engine::{Engine, ModelSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use state::{AppState, Ctx, ModelEntry, Out, Side, Ui};
 use status::{StatusBar, WeightsProgress};
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// URL of the embedded default model, relative to the page so sub-path hosting works.
 const DEFAULT_WEIGHTS: &str = "weights/resnet50-imagenet.bpk";
+/// The gallery image both panels start with (self-similarity needs one forward pass).
+const DEFAULT_IMAGE: &str = "chelsea.png";
 
 /// Mounts the app on `<body>`; panics are logged to the console rather than lost.
 pub fn mount() {
@@ -22,38 +43,70 @@ pub fn mount() {
     leptos::mount::mount_to_body(App);
 }
 
-/// What the page knows about its device and model, shared by the components.
-#[derive(Clone, Copy)]
-pub struct AppState {
-    /// "WebGPU · adapter" or "CPU · …", once the device is up.
-    pub backend: RwSignal<Option<String>>,
-    /// `webgpu` or `cpu` (for tests and styling).
-    pub backend_kind: RwSignal<Option<&'static str>>,
-    /// Why WebGPU is not used, when it is not.
-    pub fallback_reason: RwSignal<Option<String>>,
-    /// JSON of the device self-test (exact small matmul and conv results).
-    pub selftest: RwSignal<Option<String>>,
-    /// Weights download/parse progress.
-    pub weights: RwSignal<WeightsProgress>,
-    /// A message for the user when something failed.
-    pub error: RwSignal<Option<String>>,
-}
-
 /// The page.
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState {
+    let dev = AppState {
         backend: RwSignal::new(None),
         backend_kind: RwSignal::new(None),
         fallback_reason: RwSignal::new(None),
         selftest: RwSignal::new(None),
         weights: RwSignal::new(WeightsProgress::Waiting),
-        error: RwSignal::new(None),
     };
-    provide_context(state);
-    // The model is not `Send`; it lives here, outside the reactive graph.
-    let model: Rc<RefCell<Option<ResNet>>> = Rc::new(RefCell::new(None));
-    spawn_local(start(state, model));
+    let ctx = Ctx {
+        // The CPU until the device check picks WebGPU; nothing runs before it.
+        engine: StoredValue::new_local(Rc::new(Engine::new(Compute::cpu()))),
+        dev,
+        ui: Ui::default(),
+        out: Out::default(),
+    };
+    provide_context(ctx);
+
+    // Anything the results depend on wakes the worker (it skips what is already current).
+    let ui = ctx.ui;
+    Effect::new(move |_| {
+        for s in ui.images {
+            s.track();
+        }
+        for m in ui.masks {
+            m.track();
+        }
+        ui.block.track();
+        ui.size.track();
+        ui.cmap.track();
+        ui.range.track();
+        ui.mode.track();
+        ui.pin.track();
+        ui.hover.track();
+        ui.painted.track();
+        ui.class.track();
+        ui.rule.track();
+        ui.cut.track();
+        ui.method.track();
+        ui.model.track();
+        engine::kick(ctx);
+    });
+
+    // Pasted images go to the panel last pointed at or focused.
+    let paste = window_event_listener(leptos::ev::paste, move |ev| {
+        let file = images::first_file(ev.clipboard_data().and_then(|d| d.files()));
+        if let Some(f) = file {
+            ev.prevent_default();
+            images::load_file(ctx, ui.paste_side.get_untracked(), f);
+        }
+    });
+    // A link opened in the same tab changes only the fragment.
+    let hash = window_event_listener(leptos::ev::hashchange, move |_| {
+        let v = link::parse(&link::current());
+        link::apply(ctx, &v);
+        spawn_local(open_images(ctx, v.images));
+    });
+    on_cleanup(move || {
+        paste.remove();
+        hash.remove();
+    });
+
+    spawn_local(start(ctx));
 
     view! {
         <header class="top">
@@ -61,63 +114,154 @@ pub fn App() -> impl IntoView {
             <p class="tagline">"What a convolutional network finds alike"</p>
         </header>
         <main>
-            <p class="intro">
-                "FeatSim runs an ImageNet-trained ResNet in your browser (WebGPU, or the CPU when there is none) "
-                "and shows which parts of two images its features find alike."
-            </p>
+            <errors::Messages/>
+            <controls::Toolbar/>
+            <segment_mode::SegmentControls/>
+            <div class="panels">
+                <panel::Panel side=Side::Left/>
+                <panel::Between/>
+                <panel::Panel side=Side::Right/>
+            </div>
+            <strip::BlockStrip/>
+            <About/>
         </main>
         <StatusBar/>
     }
 }
 
-/// Brings up the device, proves it computes, then loads the default weights.
-async fn start(state: AppState, model: Rc<RefCell<Option<ResNet>>>) {
-    let (compute, reason) = boot::acquire_device().await;
-    state.backend.set(Some(compute.describe()));
-    state.backend_kind.set(Some(match compute.kind {
-        crate::compute::BackendKind::Wgpu => "webgpu",
-        crate::compute::BackendKind::Cpu => "cpu",
-    }));
-    state.fallback_reason.set(reason);
-    match crate::selftest::run(&compute.device).await {
-        Ok(r) => state.selftest.set(serde_json::to_string(&r).ok()),
-        Err(e) => state
-            .error
-            .set(Some(format!("device self-test failed: {e}"))),
-    }
-    if let Err(e) = load_weights(&state, &compute, &model, DEFAULT_WEIGHTS).await {
-        state.weights.set(WeightsProgress::Failed(e.clone()));
-        state.error.set(Some(e));
+/// What the page does, and the gallery's credits.
+#[component]
+fn About() -> impl IntoView {
+    let ui = state::ctx().ui;
+    view! {
+        <details class="about">
+            <summary>"About FeatSim and the gallery"</summary>
+            <p>
+                "FeatSim runs an ImageNet-trained ResNet in your browser (WebGPU, or the CPU when there is none). "
+                "Point at a cell of the left image: the right image lights up where the network's features at that block "
+                "are alike (cosine similarity of the cells' feature vectors). In segmentation mode, paint an object on the left "
+                "(or load its mask) and the page marks where it finds the same kind of thing on the right. "
+                "Your images and weights never leave this page."
+            </p>
+            <ul class="credits">
+                <For each=move || ui.gallery.get() key=|g| g.file.clone() let:g>
+                    <li>
+                        <strong>{g.title.clone()}</strong>
+                        {format!(" ({}) — {}; {}", g.file, g.source, g.licence)}
+                    </li>
+                </For>
+            </ul>
+        </details>
     }
 }
 
-/// Downloads (with progress), verifies and builds a model from a `.bpk` URL.
-async fn load_weights(
-    state: &AppState,
-    compute: &Compute,
-    model: &Rc<RefCell<Option<ResNet>>>,
-    url: &str,
-) -> Result<(), String> {
-    let t0 = boot::now_ms();
-    let bytes = fetch::fetch_with_progress(url, |loaded, total| {
-        state
-            .weights
-            .set(WeightsProgress::Downloading { loaded, total });
-    })
-    .await?;
-    let size = bytes.len();
-    state.weights.set(WeightsProgress::Building);
-    // Let the browser paint the new status before the synchronous parse and upload.
-    boot::yield_to_browser().await;
-    let weights = Weights::from_bpk(bytes).map_err(|e| e.to_string())?;
-    let net = ResNet::new(&weights, &compute.device).map_err(|e| e.to_string())?;
-    net.uploaded().await?;
-    let name = net.spec().name.clone();
-    *model.borrow_mut() = Some(net);
-    state.weights.set(WeightsProgress::Ready {
-        name,
-        bytes: size,
-        millis: boot::now_ms() - t0,
+/// Restores a link, loads the gallery, brings up the device, proves it computes, then loads the
+/// default weights.
+async fn start(ctx: Ctx) {
+    let link = link::parse(&link::current());
+    link::apply(ctx, &link);
+    let images = link.images.clone();
+    // Images decode while the device starts.
+    spawn_local(open_images(ctx, images));
+
+    let (compute, reason) = boot::acquire_device().await;
+    ctx.dev.backend.set(Some(compute.describe()));
+    ctx.dev.backend_kind.set(Some(match compute.kind {
+        BackendKind::Wgpu => "webgpu",
+        BackendKind::Cpu => "cpu",
+    }));
+    ctx.dev.fallback_reason.set(reason);
+    match crate::selftest::run(&compute.device).await {
+        Ok(r) => ctx.dev.selftest.set(serde_json::to_string(&r).ok()),
+        Err(e) => errors::error(ctx, format!("device self-test failed: {e}")),
+    }
+    let e = ctx.engine();
+    e.set_compute(compute);
+    let id = e.next_id();
+    e.add_source(id, ModelSource::Url(DEFAULT_WEIGHTS.into()));
+    ctx.ui.models.update(|m| {
+        m.push(ModelEntry {
+            id,
+            name: "ResNet-50 (embedded)".into(),
+            link_name: "default".into(),
+        })
     });
-    Ok(())
+    if let Err(err) = engine::load_model(ctx, id).await {
+        errors::error(ctx, err);
+    }
+    if let Some(m) = link.model.filter(|m| m != "default") {
+        errors::info(
+            ctx,
+            format!(
+                "This link was made with the weights file “{m}”. Load it with “Load weights…” to see the same view."
+            ),
+        );
+    }
+}
+
+/// Opens the images a link names (`None`: the default; `Some("")`: none — a visitor's file).
+async fn open_images(ctx: Ctx, wanted: [Option<String>; 2]) {
+    let manifest = if ctx.ui.gallery.with_untracked(Vec::is_empty) {
+        gallery::load_manifest(ctx).await
+    } else {
+        ctx.ui.gallery.get_untracked()
+    };
+    let known = |f: &str| manifest.iter().any(|g| g.file == f);
+    let mut names: [Option<String>; 2] = [None, None];
+    let mut own = Vec::new();
+    for side in Side::BOTH {
+        let name = match &wanted[side.index()] {
+            None => known(DEFAULT_IMAGE).then(|| DEFAULT_IMAGE.to_owned()),
+            Some(n) if n.is_empty() => {
+                if ctx.ui.images[side.index()].with_untracked(Option::is_some) {
+                    images::set_image(ctx, side, None);
+                }
+                own.push(side.name());
+                None
+            }
+            Some(n) if known(n) => Some(n.clone()),
+            Some(n) => {
+                errors::error(ctx, format!("“{n}” is not in the gallery."));
+                None
+            }
+        };
+        names[side.index()] = name;
+    }
+    if !own.is_empty() {
+        errors::info(
+            ctx,
+            format!(
+                "This link's {} image{} the visitor's own file{}: open {} to see the same view.",
+                own.join(" and "),
+                if own.len() > 1 { "s were" } else { " was" },
+                if own.len() > 1 { "s" } else { "" },
+                if own.len() > 1 { "them" } else { "it" },
+            ),
+        );
+    }
+    // A panel that already shows the wanted gallery image keeps it (and its features).
+    let shows = |side: Side, f: &String| {
+        ctx.ui.images[side.index()]
+            .with_untracked(|i| i.as_ref().and_then(|i| i.gallery.as_ref()) == Some(f))
+    };
+    let [mut l, mut r] = names;
+    if l.as_ref().is_some_and(|f| shows(Side::Left, f)) {
+        l = None;
+    }
+    if r.as_ref().is_some_and(|f| shows(Side::Right, f)) {
+        r = None;
+    }
+    if let Some(l) = &l
+        && let Err(err) = images::gallery_image(ctx, Side::Left, l.clone()).await
+    {
+        errors::error(ctx, err);
+    }
+    if let Some(r) = r {
+        // One image on both sides is decoded once and shares its features.
+        if shows(Side::Left, &r) {
+            images::same_on_both(ctx, Side::Left);
+        } else if let Err(err) = images::gallery_image(ctx, Side::Right, r).await {
+            errors::error(ctx, err);
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! The status bar: device in use, weights progress, errors.
+//! The status bar: device in use, weights progress, work in progress and its timing.
 
-use super::AppState;
+use super::state::ctx;
 use leptos::prelude::*;
 
 /// Where the weights are.
@@ -34,10 +34,14 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// The bar at the bottom of the page; its `data-*` attributes are what the e2e tests read.
+/// The bar at the bottom of the page; its `data-*` attributes are what the e2e tests read:
+/// `data-backend` (`webgpu`/`cpu`), `data-selftest` (JSON), `data-weights`
+/// (`waiting`/`downloading`/`building`/`ready`/`failed`), `data-busy` (`idle` or `busy`).
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let ctx = ctx();
+    let state = ctx.dev;
+    let busy = ctx.out.busy;
     let weights_text = move || match state.weights.get() {
         WeightsProgress::Waiting => "weights: waiting for the device".to_string(),
         WeightsProgress::Downloading {
@@ -88,6 +92,7 @@ pub fn StatusBar() -> impl IntoView {
             data-backend=move || state.backend_kind.get().unwrap_or("starting")
             data-selftest=move || state.selftest.get().unwrap_or_default()
             data-weights=weights_state
+            data-busy=move || if busy.with(Option::is_some) { "busy" } else { "idle" }
         >
             <span class="backend" title=move || state.fallback_reason.get().unwrap_or_default()>
                 {move || state.backend.get().unwrap_or_else(|| "starting the device…".into())}
@@ -101,7 +106,21 @@ pub fn StatusBar() -> impl IntoView {
                 ></progress>
                 <span class="weights-text">{weights_text}</span>
             </span>
-            {move || state.error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
+            {move || {
+                busy.get()
+                    .map(|b| {
+                        view! {
+                            <span class="busy">
+                                <progress
+                                    max="1"
+                                    aria-label="work in progress"
+                                    value=b.fraction.map(|f| f.to_string())
+                                ></progress>
+                                <span class="busy-text">{b.label}</span>
+                            </span>
+                        }
+                    })
+            }}
         </footer>
     }
 }

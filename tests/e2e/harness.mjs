@@ -73,16 +73,16 @@ export async function open({ webgpu }) {
   };
 }
 
-/** Waits until the status bar's attribute satisfies `pred`, returning its value. */
+/**
+ * Waits until the status bar's attribute satisfies `pred`, returning its value. The predicate runs
+ * here in Node, not in the page: the page's Content-Security-Policy forbids evaluating strings.
+ */
 export async function waitForStatus(page, attr, pred, timeout = 120_000) {
-  const handle = await page.waitForFunction(
-    ([a, src]) => {
-      const el = document.querySelector("#status");
-      const v = el && el.getAttribute(a);
-      return v !== null && new Function("v", `return (${src})(v)`)(v) ? v : null;
-    },
-    [attr, pred.toString()],
-    { timeout, polling: 250 },
-  );
-  return handle.jsonValue();
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await page.getAttribute("#status", attr, { timeout: Math.max(1, end - Date.now()) }).catch(() => null);
+    if (v !== null && pred(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for #status[${attr}] (last: ${v})`);
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
 }

@@ -1,0 +1,59 @@
+// Trunk post-build hook (Trunk.toml): runs in the staging folder before it becomes dist/.
+// 1. A strict Content-Security-Policy <meta> in index.html, allowing exactly the inline module
+//    script Trunk writes (by its SHA-256), and nothing from another origin.
+// 2. The service worker's precache list and version: every built file and a hash over all their
+//    contents, so each build is a new worker with its own cache.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+
+const dir = process.env.TRUNK_STAGING_DIR;
+if (!dir) throw new Error("run by trunk: TRUNK_STAGING_DIR is not set");
+const sha = (algo, data) => createHash(algo).update(data).digest("base64");
+
+// 1. CSP.
+const indexPath = join(dir, "index.html");
+let html = readFileSync(indexPath, "utf8");
+const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+  (m) => `'sha256-${sha("sha256", m[1])}'`,
+);
+const csp = [
+  "default-src 'self'",
+  // wasm needs 'wasm-unsafe-eval'; the only inline script is Trunk's loader, allowed by hash.
+  `script-src 'self' 'wasm-unsafe-eval' ${inline.join(" ")}`,
+  // Leptos sets a few style attributes (e.g. the aspect of a panel).
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join("; ");
+html = html.replace(
+  /<meta charset="utf-8" \/>/,
+  `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`,
+);
+writeFileSync(indexPath, html);
+
+// 2. Precache list and version.
+const files = [];
+const walk = (d) => {
+  for (const name of readdirSync(d).sort()) {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else files.push(relative(dir, p).split(sep).join("/"));
+  }
+};
+walk(dir);
+const cached = files.filter((f) => f !== "sw.js" && !f.startsWith("bench"));
+const hash = createHash("sha256");
+for (const f of cached) hash.update(f).update(readFileSync(join(dir, f)));
+const precache = { version: hash.digest("hex").slice(0, 16), files: ["./", ...cached] };
+const swPath = join(dir, "sw.js");
+if (!files.includes("sw.js")) throw new Error("sw.js is not in the build: index.html must copy it");
+writeFileSync(
+  swPath,
+  `self.__FEATSIM_PRECACHE__ = ${JSON.stringify(precache)};\n` + readFileSync(swPath, "utf8"),
+);
+console.log(`postbuild: CSP with ${inline.length} inline script hash(es); precache ${precache.files.length} files, version ${precache.version}`);
