@@ -1,5 +1,5 @@
 //! The settings bar: model (and loading one's own weights), block, input size, colours, overlay
-//! opacity, value range, best matches, mode, and "copy link".
+//! opacity, value range, best matches, mode, "copy link" and "embed".
 
 use super::engine::{self, ModelSource};
 use super::errors;
@@ -277,6 +277,7 @@ pub fn Toolbar() -> impl IntoView {
                 <button type="button" id="copy-link" on:click=copy_link>
                     "Copy link"
                 </button>
+                <super::embed::EmbedButton/>
                 {move || {
                     ui.link
                         .get()

@@ -2,13 +2,14 @@
 //!
 //! `state` holds the signals, `engine` the device, model, images and feature cache and the one
 //! worker that computes; the components (`controls`, `panel`, `strip`, `segment_mode`,
-//! `errors`, `status`) only show state and change it. Numbers come from the core.
+//! `errors`, `status`, `embed`) only show state and change it. Numbers come from the core.
 
 pub mod bench;
 mod boot;
 mod cache;
 mod canvas;
 mod controls;
+mod embed;
 mod engine;
 mod errors;
 mod export;
@@ -108,6 +109,10 @@ pub fn App() -> impl IntoView {
 
     spawn_local(start(ctx));
 
+    // `?embed=1`: only the panels, for an <iframe> on another page.
+    if embed::is_embed() {
+        return view! { <embed::EmbedView/> }.into_any();
+    }
     view! {
         <header class="top">
             <h1>"FeatSim"</h1>
@@ -127,6 +132,7 @@ pub fn App() -> impl IntoView {
         </main>
         <StatusBar/>
     }
+    .into_any()
 }
 
 /// What the page does, and the gallery's credits.

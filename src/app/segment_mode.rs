@@ -10,70 +10,19 @@ use super::errors;
 use super::export;
 use super::fetch;
 use super::images::first_file;
-use super::state::{Brush, Ctx, MaskInfo, MaskKind, Mode, Rule, Side, ctx};
-use crate::masks::{class_mask, read_labels};
+use super::state::{Brush, Ctx, MaskInfo, Mode, Rule, Side, ctx};
+use crate::masks::read_labels;
+use crate::masks::{MaskKind, VOC_CLASSES, interpret};
 use crate::oneshot::Method;
 use crate::segment::Threshold;
-use image::GrayImage;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// PASCAL VOC class names by palette index (0 background, 1..=20 the classes).
-// The CLI has the same list (src/cli/oneshot.rs); the page cannot reach that native-only module.
-const VOC_CLASSES: [&str; 21] = [
-    "background",
-    "aeroplane",
-    "bicycle",
-    "bird",
-    "boat",
-    "bottle",
-    "bus",
-    "car",
-    "cat",
-    "chair",
-    "cow",
-    "diningtable",
-    "dog",
-    "horse",
-    "motorbike",
-    "person",
-    "pottedplant",
-    "sheep",
-    "sofa",
-    "train",
-    "tvmonitor",
-];
 
 fn class_name(c: u8) -> String {
     VOC_CLASSES
         .get(usize::from(c))
         .map_or_else(|| format!("class {c}"), |n| format!("{c} · {n}"))
-}
-
-/// Tells palette masks (few class indices) from black/white ones and brings the latter to 0/1.
-fn classify(labels: GrayImage) -> (GrayImage, MaskKind) {
-    let mut hist = [0u64; 256];
-    for &p in labels.as_raw() {
-        hist[usize::from(p)] += 1;
-    }
-    let mut inner: Vec<(u8, u64)> = (1..255)
-        .filter(|&v| hist[v] > 0)
-        .map(|v| (v as u8, hist[v]))
-        .collect();
-    if inner.is_empty() {
-        // Only 0 and 255: black and white.
-        (class_mask(&labels, 255), MaskKind::Binary)
-    } else if inner.len() <= 32 {
-        inner.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        (labels, MaskKind::Classes(inner))
-    } else {
-        // Many grey levels (a smoothed or JPEG mask): object where bright.
-        let bin = GrayImage::from_fn(labels.width(), labels.height(), |x, y| {
-            image::Luma([u8::from(labels.get_pixel(x, y).0[0] >= 128)])
-        });
-        (bin, MaskKind::Binary)
-    }
 }
 
 /// Loads a mask for `side` (left: the object to find; right: the ground truth).
@@ -103,7 +52,7 @@ async fn load_mask(ctx: Ctx, side: Side, file: web_sys::File) -> Result<(), Stri
             img.height
         ));
     }
-    let (labels, kind) = classify(labels);
+    let (labels, kind) = interpret(labels);
     let e = ctx.engine();
     let version = e.next_id();
     // The object's class: the most frequent one of a newly loaded palette mask (the support's

@@ -202,15 +202,7 @@ pub struct MaskInfo {
     pub version: u32,
 }
 
-/// What a mask file holds.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MaskKind {
-    /// Class indices (VOC palette PNGs): classes present other than background 0 and void 255,
-    /// with pixel counts, most frequent first.
-    Classes(Vec<(u8, u64)>),
-    /// Object (1) and background (0), from a black/white image.
-    Binary,
-}
+pub use crate::masks::MaskKind;
 
 /// A heatmap shown on one side.
 #[derive(Debug, Clone, PartialEq)]

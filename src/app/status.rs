@@ -106,6 +106,7 @@ pub fn StatusBar() -> impl IntoView {
                 ></progress>
                 <span class="weights-text">{weights_text}</span>
             </span>
+            <OfflineBadge/>
             {move || {
                 busy.get()
                     .map(|b| {
@@ -122,5 +123,39 @@ pub fn StatusBar() -> impl IntoView {
                     })
             }}
         </footer>
+    }
+}
+
+/// Whether the page works offline, as the service worker registration (sw-register.js) reports it
+/// on `<html data-offline>`: "caching" on a first visit, "ready" once everything is stored.
+#[component]
+pub fn OfflineBadge() -> impl IntoView {
+    use wasm_bindgen::prelude::*;
+    let read = || {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("data-offline"))
+            .unwrap_or_default()
+    };
+    let offline = RwSignal::new(read());
+    // sw-register.js announces every change with this event; the listener lives as long as the page.
+    let on_change = Closure::<dyn Fn()>::new(move || offline.set(read()));
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let _ = doc.add_event_listener_with_callback(
+            "featsim-offline",
+            on_change.as_ref().unchecked_ref(),
+        );
+    }
+    on_change.forget();
+    let text = move || match offline.get().as_str() {
+        "ready" => "✓ available offline",
+        "caching" => "saving for offline use…",
+        _ => "",
+    };
+    view! {
+        <span id="offline" class="offline" data-state=move || offline.get()>
+            {text}
+        </span>
     }
 }

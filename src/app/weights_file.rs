@@ -1,10 +1,8 @@
 //! Weights files the page accepts: FeatSim's `.bpk`, and torchvision ResNet `.safetensors` state
 //! dicts (their depth read from the tensor names, since such a file does not record it).
 
-use crate::model::import_torchvision::{from_state_dict, read_safetensors};
-use crate::model::weights::HostTensor;
-use crate::model::{Arch, Weights};
-use std::collections::BTreeMap;
+use crate::model::Weights;
+use crate::model::import_torchvision::{from_state_dict, infer_arch, read_safetensors};
 
 /// Parses a weights file by its name's extension (or, failing that, by its first bytes).
 pub fn parse(bytes: Vec<u8>, file_name: &str) -> Result<Weights, String> {
@@ -47,26 +45,4 @@ fn looks_like_safetensors(bytes: &[u8]) -> bool {
     bytes.len() > 9
         && bytes[8] == b'{'
         && u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0xff; 8])) < bytes.len() as u64
-}
-
-/// The ResNet depth whose block counts and block type match the state dict's tensor names
-/// (`layer{s}.{i}.…`, bottlenecks have `conv3`), ignoring a DataParallel `module.` prefix.
-pub fn infer_arch(state: &BTreeMap<String, HostTensor>) -> Option<Arch> {
-    let mut blocks = [0usize; 4];
-    let mut bottleneck = false;
-    for key in state.keys() {
-        let key = key.strip_prefix("module.").unwrap_or(key);
-        for (stage, count) in blocks.iter_mut().enumerate() {
-            let Some(rest) = key.strip_prefix(&format!("layer{}.", stage + 1)) else {
-                continue;
-            };
-            if let Some(i) = rest.split('.').next().and_then(|i| i.parse::<usize>().ok()) {
-                *count = (*count).max(i + 1);
-            }
-            bottleneck |= rest.contains(".conv3.");
-        }
-    }
-    Arch::ALL
-        .into_iter()
-        .find(|a| a.stage_blocks() == blocks && a.bottleneck() == bottleneck)
 }

@@ -8,7 +8,7 @@ use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
 use crate::features;
 use crate::image_io;
-use crate::model::import_torchvision::{from_state_dict, read_pth, read_safetensors};
+use crate::model::import_torchvision::{from_state_dict, infer_arch, read_pth, read_safetensors};
 use crate::model::{Arch, Block, Precision, ResNet, Weights, import_tfjs};
 use crate::oneshot::Method;
 use crate::segment::Threshold;
@@ -90,7 +90,7 @@ enum Command {
         from: From,
         /// model.json (tfjs) or the .pth/.safetensors file (torchvision).
         input: PathBuf,
-        /// Architecture of a torchvision file.
+        /// Architecture of a torchvision file (default: read from the tensor names).
         #[arg(long)]
         arch: Option<Arch>,
         /// Class labels for a tfjs model (JSON: list, or object index → name); default
@@ -532,8 +532,6 @@ fn convert(
             import_tfjs::import(&json, &shards, labels)?
         }
         From::Torchvision => {
-            let arch =
-                arch.context("--arch is required for torchvision files (resnet18|34|50|101|152)")?;
             let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
             let state = match ext {
                 "safetensors" => read_safetensors(
@@ -542,6 +540,13 @@ fn convert(
                 )?,
                 "pth" | "pt" => read_pth(input)?,
                 _ => bail!("{}: expected a .pth or .safetensors file", input.display()),
+            };
+            // Without --arch the depth is read from the tensor names.
+            let arch = match arch {
+                Some(a) => a,
+                None => infer_arch(&state).context(
+                    "cannot tell the ResNet depth from the tensor names; give --arch resnet18|34|50|101|152",
+                )?,
             };
             let file = input
                 .file_name()

@@ -5,7 +5,7 @@ use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
 use crate::heatmap::{self, Style};
 use crate::image_io;
-use crate::masks::{class_mask, read_labels};
+use crate::masks::{VOC_CLASSES, class_mask, read_labels};
 use crate::model::{Block, ResNet};
 use crate::oneshot::{ImageFeatures, Method, predict};
 use crate::segment::{Confusion, Threshold};
@@ -14,30 +14,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
-
-/// PASCAL VOC class names by index (1..=20).
-pub const VOC_CLASSES: [&str; 20] = [
-    "aeroplane",
-    "bicycle",
-    "bird",
-    "boat",
-    "bottle",
-    "bus",
-    "car",
-    "cat",
-    "chair",
-    "cow",
-    "diningtable",
-    "dog",
-    "horse",
-    "motorbike",
-    "person",
-    "pottedplant",
-    "sheep",
-    "sofa",
-    "train",
-    "tvmonitor",
-];
 
 fn bar(len: usize, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len as u64);
@@ -131,11 +107,11 @@ pub fn eval_oneshot(
     let pb = bar(total, "episodes");
     let t1 = Instant::now();
     let (mut total_fg, mut ious) = (Confusion::default(), Vec::new());
-    for (index, class) in VOC_CLASSES.iter().enumerate() {
+    for (index, class) in VOC_CLASSES.iter().enumerate().skip(1) {
         let Some(images) = classes.get(*class) else {
             continue;
         };
-        let c = (index + 1) as u8;
+        let c = index as u8;
         let mut conf = Confusion::default();
         for s in images {
             let support_mask = class_mask(&labels[s.as_str()], c);

@@ -46,6 +46,28 @@ pub fn from_state_dict(
     Ok(weights)
 }
 
+/// The ResNet depth whose block counts and block type match the state dict's tensor names
+/// (`layer{s}.{i}.…`, bottlenecks have `conv3`), ignoring a DataParallel `module.` prefix.
+pub fn infer_arch(state: &BTreeMap<String, HostTensor>) -> Option<Arch> {
+    let mut blocks = [0usize; 4];
+    let mut bottleneck = false;
+    for key in state.keys() {
+        let key = key.strip_prefix("module.").unwrap_or(key);
+        for (stage, count) in blocks.iter_mut().enumerate() {
+            let Some(rest) = key.strip_prefix(&format!("layer{}.", stage + 1)) else {
+                continue;
+            };
+            if let Some(i) = rest.split('.').next().and_then(|i| i.parse::<usize>().ok()) {
+                *count = (*count).max(i + 1);
+            }
+            bottleneck |= rest.contains(".conv3.");
+        }
+    }
+    Arch::ALL
+        .into_iter()
+        .find(|a| a.stage_blocks() == blocks && a.bottleneck() == bottleneck)
+}
+
 /// Reads a `.safetensors` state dict (works in the browser too).
 pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
     let st = SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
@@ -109,4 +131,23 @@ pub fn read_pth(path: &std::path::Path) -> Result<BTreeMap<String, HostTensor>, 
         out.insert(name, HostTensor::new(t.shape().to_vec(), data));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::weights::expected_tensors;
+
+    #[test]
+    fn the_depth_is_read_from_the_tensor_names() {
+        for arch in Arch::ALL {
+            let spec = ModelSpec::torchvision(arch, "t", "t");
+            let state: BTreeMap<String, HostTensor> = expected_tensors(&spec, Some(10))
+                .into_iter()
+                .map(|(n, _)| (format!("module.{n}"), HostTensor::new(vec![1], vec![0.0])))
+                .collect();
+            assert_eq!(infer_arch(&state), Some(arch));
+        }
+        assert_eq!(infer_arch(&BTreeMap::new()), None);
+    }
 }

@@ -32,12 +32,12 @@ const WEBGPU_FLAGS = [
 export const SHOTS = "target/e2e";
 
 /**
- * Starts the static server and a browser; returns { page, url, errors, close }.
- * `errors` collects console errors and uncaught page errors.
+ * Starts the static server (serving dist/ under the URL path `prefix`) and a browser; returns
+ * { page, url, errors, close }. `errors` collects console errors and uncaught page errors.
  */
-export async function open({ webgpu }) {
-  const server = await serve("dist", 0);
-  const url = `http://127.0.0.1:${server.address().port}/`;
+export async function open({ webgpu, prefix = "/" }) {
+  const server = await serve("dist", 0, { prefix });
+  const url = `http://127.0.0.1:${server.address().port}${prefix}`;
   const profile = mkdtempSync(join(tmpdir(), "featsim-e2e-"));
   const args = [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ["--disable-features=WebGPU"])];
   const context = await chromium.launchPersistentContext(profile, {
