@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web serve test lint test-native test-e2e size clean bench
+.PHONY: setup web dist serve test lint test-native test-e2e size clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -12,6 +12,9 @@ setup:
 web: setup
 	trunk build --release
 	@$(MAKE) --no-print-directory size
+
+## dist/ is the whole static site: copy it to any host, at any sub-path.
+dist: web
 
 size:
 	@w=$$(ls dist/*.wasm); printf 'release wasm: %s bytes raw, %s bytes gzip (%s)\n' \

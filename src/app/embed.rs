@@ -3,7 +3,8 @@
 //! URL fragment (see `link`). The full page's "Embed" button writes the `<iframe>` snippet for
 //! the current view.
 //!
-//! Test hooks: `.embed` (the embedded page's root), `#embed-block`, `#embed-open` (the link to
+//! Test hooks: `.embed` (the embedded page's root; `data-backend` is `webgpu` or `cpu` once the
+//! device is up), `#embed-block`, `#embed-open` (the link to
 //! the full page); on the full page `#embed` (the button) and `#embed-code` (the snippet).
 
 use super::errors::Messages;
@@ -107,7 +108,7 @@ pub fn EmbedView() -> impl IntoView {
         })
     };
     view! {
-        <div class="embed">
+        <div class="embed" data-backend=move || ctx.dev.backend_kind.get()>
             <Messages/>
             <div class="embed-bar" role="group" aria-label="Settings">
                 <label for="embed-block">"Block"</label>
