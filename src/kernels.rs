@@ -12,6 +12,7 @@ use burn_cubecl::cubecl::calculate_cube_count_elemwise;
 use burn_cubecl::cubecl::prelude::*;
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
+use burn_cubecl::tensor::CubeTensor;
 use burn_flex::FlexTensor;
 
 /// The device operations behind [`cosine`] and [`colourise`].
@@ -108,15 +109,7 @@ fn source(o: u32, n_out: u32, n_in: u32) -> (u32, u32, f32) {
 impl HeatmapOps for CubeBackend {
     fn cell_dots(cells: FloatTensor<Self>, query: FloatTensor<Self>) -> FloatTensor<Self> {
         let (cells, query) = (into_contiguous(cells), into_contiguous(query));
-        let n = cells.meta.shape()[0];
-        let out = empty_device_contiguous_dtype(
-            cells.client.clone(),
-            cells.device.clone(),
-            [n].into(),
-            DType::F32,
-        );
-        let dim = CubeDim::new(&cells.client, n);
-        let count = calculate_cube_count_elemwise(&cells.client, n, dim);
+        let (out, count, dim) = one_per_element(&cells, cells.meta.shape()[0], DType::F32);
         cell_dots_kernel::launch(
             &out.client,
             count,
@@ -139,15 +132,7 @@ impl HeatmapOps for CubeBackend {
             into_contiguous(bounds),
             into_contiguous(lut),
         );
-        let n = (width * height) as usize;
-        let out = empty_device_contiguous_dtype(
-            grid.client.clone(),
-            grid.device.clone(),
-            [n].into(),
-            DType::I32,
-        );
-        let dim = CubeDim::new(&grid.client, n);
-        let count = calculate_cube_count_elemwise(&grid.client, n, dim);
+        let (out, count, dim) = one_per_element(&grid, (width * height) as usize, DType::I32);
         colour_grid_kernel::launch(
             &out.client,
             count,
@@ -163,6 +148,15 @@ impl HeatmapOps for CubeBackend {
         );
         out
     }
+}
+
+/// A fresh `[n]` output on `like`'s device and a launch grid of one thread per element.
+fn one_per_element(like: &CubeTensor, n: usize, dtype: DType) -> (CubeTensor, CubeCount, CubeDim) {
+    let out =
+        empty_device_contiguous_dtype(like.client.clone(), like.device.clone(), [n].into(), dtype);
+    let dim = CubeDim::new(&like.client, n);
+    let count = calculate_cube_count_elemwise(&like.client, n, dim);
+    (out, count, dim)
 }
 
 /// The CPU twins: the same arithmetic in the same order, on the host.

@@ -127,28 +127,7 @@ pub fn Toolbar() -> impl IntoView {
             </div>
             <div class="field">
                 <label for="block">"Block"</label>
-                <select
-                    id="block"
-                    on:change=move |ev| {
-                        if let Ok(b) = event_target_value(&ev).parse::<Block>() {
-                            ctx.set_grid(b, ui.size.get_untracked());
-                        }
-                    }
-                >
-                    {Block::ALL
-                        .into_iter()
-                        .map(|b| {
-                            view! {
-                                <option value=b.name() prop:selected=move || ui.block.get() == b>
-                                    {move || {
-                                        let g = b.grid(ui.size.get() as usize);
-                                        format!("{} · {g}×{g}", b.name())
-                                    }}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <BlockPicker id="block"/>
             </div>
             <div class="field">
                 <label for="size">"Input"</label>
@@ -311,5 +290,40 @@ pub fn Toolbar() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+/// The block picker, each option with its grid at the current input size ("layer4 · 16×16");
+/// shared by the toolbar and the embed bar.
+#[component]
+pub fn BlockPicker(
+    /// The `<select>`'s id (its `<label for>` is the caller's).
+    id: &'static str,
+) -> impl IntoView {
+    let ctx = ctx();
+    let ui = ctx.ui;
+    view! {
+        <select
+            id=id
+            on:change=move |ev| {
+                if let Ok(b) = event_target_value(&ev).parse::<Block>() {
+                    ctx.set_grid(b, ui.size.get_untracked());
+                }
+            }
+        >
+            {Block::ALL
+                .into_iter()
+                .map(|b| {
+                    view! {
+                        <option value=b.name() prop:selected=move || ui.block.get() == b>
+                            {move || {
+                                let g = b.grid(ui.size.get() as usize);
+                                format!("{} · {g}×{g}", b.name())
+                            }}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
     }
 }

@@ -7,12 +7,12 @@
 //! device is up), `#embed-block`, `#embed-open` (the link to
 //! the full page); on the full page `#embed` (the button) and `#embed-code` (the snippet).
 
+use super::controls::BlockPicker;
 use super::errors::Messages;
 use super::link;
 use super::panel::Panel;
 use super::state::{Ctx, Side, ctx};
 use super::status::WeightsProgress;
-use crate::model::Block;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -89,7 +89,6 @@ pub fn snippet(ctx: Ctx) -> String {
 #[component]
 pub fn EmbedView() -> impl IntoView {
     let ctx = ctx();
-    let ui = ctx.ui;
     let open_href = move || {
         track_view(ctx);
         format!("{}#{}", page_base(), link::fragment(ctx))
@@ -112,28 +111,7 @@ pub fn EmbedView() -> impl IntoView {
             <Messages/>
             <div class="embed-bar" role="group" aria-label="Settings">
                 <label for="embed-block">"Block"</label>
-                <select
-                    id="embed-block"
-                    on:change=move |ev| {
-                        if let Ok(b) = event_target_value(&ev).parse::<Block>() {
-                            ctx.set_grid(b, ui.size.get_untracked());
-                        }
-                    }
-                >
-                    {Block::ALL
-                        .into_iter()
-                        .map(|b| {
-                            view! {
-                                <option value=b.name() prop:selected=move || ui.block.get() == b>
-                                    {move || {
-                                        let g = b.grid(ui.size.get() as usize);
-                                        format!("{} · {g}×{g}", b.name())
-                                    }}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <BlockPicker id="embed-block"/>
                 <span class="note" role="status">{note}</span>
                 <a
                     id="embed-open"
