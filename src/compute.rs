@@ -33,6 +33,8 @@ pub struct Compute {
     /// Adapter name and API, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)"; empty when the
     /// platform does not tell (browsers: ask `GPUAdapter.info` instead).
     pub adapter: String,
+    /// The wgpu device behind `device` (none on the CPU): to learn of its loss.
+    pub gpu: Option<wgpu::Device>,
 }
 
 impl Compute {
@@ -42,6 +44,7 @@ impl Compute {
             device: Device::flex(),
             kind: BackendKind::Cpu,
             adapter: "burn flex (CPU)".into(),
+            gpu: None,
         }
     }
 
@@ -55,6 +58,7 @@ impl Compute {
         Ok(Compute {
             device,
             kind: BackendKind::Wgpu,
+            gpu: Some(setup.device.clone()),
             adapter: if info.name.is_empty() {
                 String::new()
             } else {

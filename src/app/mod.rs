@@ -9,6 +9,7 @@ mod boot;
 mod cache;
 mod canvas;
 mod controls;
+mod device_lost;
 mod embed;
 mod engine;
 mod errors;
@@ -181,6 +182,7 @@ async fn start(ctx: Ctx) {
         Ok(r) => ctx.dev.selftest.set(serde_json::to_string(&r).ok()),
         Err(e) => errors::error(ctx, format!("device self-test failed: {e}")),
     }
+    device_lost::watch(ctx, &compute);
     let e = ctx.engine();
     e.set_compute(compute);
     let id = e.next_id();

@@ -1,0 +1,44 @@
+// A lost GPU device mid-run (issue #7): destroyed through the page's test hook, as a driver reset
+// would lose it. The page says so, moves to the CPU with the same model and view, and the next
+// click computes a heatmap there.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { open, waitForStatus, SHOTS } from "./harness.mjs";
+import { argmax, clickCell, waitForError, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+
+let b;
+
+before(async () => {
+  b = await open({ webgpu: true });
+  await b.page.goto(b.url);
+  await waitReady(b.page);
+  await waitForImage(b.page, "left", "chelsea.png");
+});
+
+after(async () => {
+  await b?.close();
+});
+
+test("after the GPU device is lost the page recovers on the CPU", async () => {
+  const { page } = b;
+  await clickCell(page, "left", 4, 6);
+  await waitForHeat(page, "right", { cell: "4,6", pinned: "true" });
+  assert.equal(await page.getAttribute("#status", "data-backend"), "webgpu");
+  await waitForStatus(page, "data-busy", (v) => v === "idle");
+
+  const lost = await page.evaluate(() => window.wasmBindings.featsim_test_lose_gpu());
+  assert.equal(lost, true, "the hook found a GPU device");
+  assert.match(await waitForError(page, "GPU device was lost"), /continuing on the CPU/);
+  await waitForStatus(page, "data-backend", (v) => v === "cpu", 60_000);
+  await waitReady(page);
+
+  await clickCell(page, "left", 9, 3);
+  const m = await waitForHeat(page, "right", { cell: "9,3", pinned: "true" });
+  const [i, v] = argmax(m.values);
+  assert.deepEqual([Math.floor(i / m.cols), i % m.cols], [9, 3]);
+  assert.ok(Math.abs(v - 1) <= 1e-3, `self-similarity ${v}`);
+  await page.screenshot({ path: `${SHOTS}/device-lost.png` });
+  // WebGPU itself may log the loss; nothing else may fail.
+  const other = b.errors.filter((e) => !/lost|destroy/i.test(e));
+  assert.deepEqual(other, [], "console errors besides the loss itself");
+});
