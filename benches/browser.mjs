@@ -8,30 +8,15 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { serve } from "../scripts/serve.mjs";
+import { BASE_FLAGS, CHROMIUM, WEBGPU_FLAGS } from "../tests/e2e/harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const runs = Number(process.argv[3] ?? 5);
 // Extra query for bench.html, e.g. "skip=tfjs-cpu" for a quick check.
 const extra = process.argv[4] ? `&${process.argv[4]}` : "";
 const OUT = "target/bench";
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
-// Same as tests/e2e/harness.mjs (BASE_FLAGS + WEBGPU_FLAGS); copied because the harness does
-// not export them.
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--use-webgpu-adapter=swiftshader",
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--ignore-gpu-blocklist",
-];
+// The same browser and flags as the e2e tests.
+const FLAGS = [...BASE_FLAGS, ...WEBGPU_FLAGS];
 // SwiftShader takes 10–60 s per 512² forward; 5 backends × (1 + runs) forwards plus loading.
 const TIMEOUT_MS = 90 * 60_000;
 

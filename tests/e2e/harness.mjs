@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { serve } from "../../scripts/serve.mjs";
 
 /** The real binary behind Debian's /usr/bin/chromium wrapper. */
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/lib/chromium/chromium";
 
 /** Flags every run gets: quiet, offline-friendly, no sandbox (we run as root in CI). */
-const BASE_FLAGS = [
+export const BASE_FLAGS = [
   "--no-sandbox",
   "--disable-background-networking",
   "--disable-component-update",
@@ -19,7 +19,7 @@ const BASE_FLAGS = [
 ];
 
 /** WebGPU on SwiftShader (a CPU Vulkan): slow but a real WebGPU implementation. */
-const WEBGPU_FLAGS = [
+export const WEBGPU_FLAGS = [
   "--enable-unsafe-webgpu",
   "--enable-features=Vulkan",
   "--use-vulkan=swiftshader",
