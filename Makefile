@@ -22,17 +22,18 @@ size:
 
 ## FeatSim vs the original TF.js ResNet50 in headless Chromium (issue #6). Its own dist, so
 ## the 100 MB TF.js model never lands in the page's dist/ and a parallel `make web` cannot swap
-## the files under a running bench. BENCH_RUNS: timed runs after one warm-up.
-BENCH_DIST := target/bench/dist
+## the files under a running bench. BENCH_RUNS: timed runs after one warm-up. BENCH_FEATURES:
+## cargo features for the page's build (e.g. `autotune`), BENCH_QUERY: e.g. `skip=tfjs-cpu`.
+BENCH_DIST := target/bench/dist$(if $(BENCH_FEATURES),-$(BENCH_FEATURES))
 BENCH_RUNS ?= 5
 bench: setup
 	@start=$$(date +%s); \
-	trunk build --release --dist $(BENCH_DIST) && \
+	trunk build --release --dist $(BENCH_DIST) $(if $(BENCH_FEATURES),--features $(BENCH_FEATURES)) && \
 	node benches/stage-tfjs.mjs $(BENCH_DIST) && \
 	mkdir -p target/bench && \
 	target/debug/featsim bench --weights weights/resnet50-imagenet.bpk --image gallery/chelsea.png --runs 3 | tee target/bench/native-cpu.txt && \
 	tail -n 1 target/bench/native-cpu.txt > target/bench/native-cpu.json && \
-	node benches/browser.mjs $(BENCH_DIST) $(BENCH_RUNS) && \
+	node benches/browser.mjs $(BENCH_DIST) $(BENCH_RUNS) $(BENCH_QUERY) && \
 	echo "make bench: $$(( $$(date +%s) - start )) s in all"
 
 serve: web
@@ -41,7 +42,7 @@ serve: web
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features -- -D warnings
 
 test-native: export FEATSIM_REQUIRE_WGPU = 1
 test-native:

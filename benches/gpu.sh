@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One prepared run on a lent GPU machine (see README, "Performance"): native FeatSim on wgpu
-# (Vulkan) and PyTorch on the same GPU, same architecture and input size. Expects the featsim
-# binary gzipped at .benchbin/featsim.gz and the Vulkan loader's .deb in .gl/ (both carried).
+# (Vulkan) and PyTorch on the same GPU, same architecture and input size. Expects featsim built
+# with `--no-default-features` (no autotune) and with the defaults (autotune), stripped and
+# gzipped at .benchbin/featsim-{plain,autotune}.gz, and the Vulkan loader's .debs in .gl/ (all
+# carried).
 set -euo pipefail
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -10,8 +12,13 @@ icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 nvidia-smi -L | tee "$OUT/gpu.txt"
-gunzip -c .benchbin/featsim.gz > /tmp/featsim
-chmod +x /tmp/featsim
 RUNS=${RUNS:-20}
-/tmp/featsim bench --random resnet50 --backend wgpu --size 512 --runs "$RUNS" 2>&1 | grep -v XDG_RUNTIME | tee "$OUT/featsim-wgpu.txt"
+for v in plain autotune; do
+  gunzip -c .benchbin/featsim-$v.gz > /tmp/featsim-$v
+  chmod +x /tmp/featsim-$v
+done
+# Side by side, and plain once more to see the drift between the two.
+for v in plain autotune plain; do
+  /tmp/featsim-$v bench --random resnet50 --backend wgpu --size 512 --runs "$RUNS" 2>&1 | grep -v XDG_RUNTIME | tee -a "$OUT/featsim-wgpu-$v.txt"
+done
 PYTHONUNBUFFERED=1 python3 benches/torch_resnet.py --arch resnet50 --size 512 --runs "$RUNS" | tee "$OUT/torch.txt"

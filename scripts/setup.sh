@@ -30,7 +30,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_V
 fi
 
 # --- Debian packages: the browser for e2e, lavapipe for native wgpu, the reference frameworks ----
-APT_PACKAGES=(chromium mesa-vulkan-drivers libvulkan1 python3-numpy python3-pil python3-torch python3-torchvision)
+APT_PACKAGES=(chromium mesa-vulkan-drivers libvulkan1 python3-pip python3-numpy python3-pil python3-torch python3-torchvision)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

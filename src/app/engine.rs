@@ -10,7 +10,7 @@ use super::cache::FeatureCache;
 use super::errors;
 use super::fetch;
 use super::state::{
-    Busy, Ctx, MapView, MaskKind, Mode, Rule, SegView, Side, Strip, StripItem, remap,
+    Busy, Ctx, MapView, MaskKind, Mode, MsgAction, Rule, SegView, Side, Strip, StripItem, remap,
 };
 use super::status::WeightsProgress;
 use crate::colormap::{Colormap, Range};
@@ -303,6 +303,10 @@ pub fn switch_to_cpu(ctx: Ctx) {
     ctx.dev
         .fallback_reason
         .set(Some("switched to the CPU after a GPU failure".into()));
+    // Offers to switch are moot now (a lost device reports both its loss and its failed work).
+    ctx.out
+        .messages
+        .update(|m| m.retain(|x| x.action != Some(MsgAction::SwitchToCpu)));
     let id = ctx.ui.model.get_untracked();
     spawn_local(async move {
         if let Some(id) = id

@@ -32,6 +32,8 @@ test("after the GPU device is lost the page recovers on the CPU", async () => {
   await waitForStatus(page, "data-backend", (v) => v === "cpu", 60_000);
   await waitReady(page);
 
+  assert.equal(await page.locator("#messages button.action").count(), 0, "a stale 'Switch to CPU' offer");
+
   await clickCell(page, "left", 9, 3);
   const m = await waitForHeat(page, "right", { cell: "9,3", pinned: "true" });
   const [i, v] = argmax(m.values);
