@@ -3,16 +3,13 @@
 // click computes a heatmap there.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { open, waitForStatus, SHOTS } from "./harness.mjs";
-import { argmax, clickCell, waitForError, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+import { waitForStatus, SHOTS } from "./harness.mjs";
+import { argmax, clickCell, openDefault, waitForError, waitForHeat, waitReady } from "./featsim.mjs";
 
 let b;
 
 before(async () => {
-  b = await open({ webgpu: true });
-  await b.page.goto(b.url);
-  await waitReady(b.page);
-  await waitForImage(b.page, "left", "chelsea.png");
+  b = await openDefault({ webgpu: true });
 });
 
 after(async () => {

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
-import { open, waitForStatus, SHOTS } from "./harness.mjs";
-import { clickCell, waitForError, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+import { waitForStatus, SHOTS } from "./harness.mjs";
+import { clickCell, openDefault, waitForError, waitForHeat } from "./featsim.mjs";
 
 let b;
 
@@ -53,10 +53,7 @@ function foreignSafetensors() {
 }
 
 before(async () => {
-  b = await open({ webgpu: true });
-  await b.page.goto(b.url);
-  await waitReady(b.page);
-  await waitForImage(b.page, "left", "chelsea.png");
+  b = await openDefault({ webgpu: true });
   await waitForHeat(b.page, "right", { pinned: "true" });
 });
 

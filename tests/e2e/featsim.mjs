@@ -4,13 +4,27 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { waitForStatus } from "./harness.mjs";
+import { open, waitForStatus } from "./harness.mjs";
 
 export const ROOT = resolve(".");
 /** The VOC sample: `../shared/voc` beside the checkout. */
 export const VOC = resolve(ROOT, "..", "shared", "voc");
 export const WEIGHTS = "weights/resnet50-imagenet.bpk";
 const CLI = join(ROOT, "target", "debug", "featsim");
+/** The gallery image the page opens with, on both sides. */
+export const DEFAULT_IMAGE = "chelsea.png";
+
+/**
+ * A fresh browser (`opts` as for harness `open`) on the page's default view: the weights on the
+ * device and the default image in the left panel. Returns the harness handle.
+ */
+export async function openDefault(opts) {
+  const b = await open(opts);
+  await b.page.goto(b.url);
+  await waitReady(b.page);
+  await waitForImage(b.page, "left", DEFAULT_IMAGE);
+  return b;
+}
 
 /** Waits until the device is up and the default weights are on it. */
 export async function waitReady(page) {

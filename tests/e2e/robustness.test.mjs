@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { open, SHOTS } from "./harness.mjs";
-import { clickCell, waitForError, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+import { SHOTS } from "./harness.mjs";
+import { clickCell, openDefault, waitForError, waitForHeat, waitForImage } from "./featsim.mjs";
 
 const DIR = "target/test-data/bad-images-e2e";
 let b;
@@ -16,10 +16,7 @@ let b;
 before(async () => {
   mkdirSync(DIR, { recursive: true });
   execFileSync("/usr/bin/python3", ["tests/reference/bad_images.py", DIR]);
-  b = await open({ webgpu: false });
-  await b.page.goto(b.url);
-  await waitReady(b.page);
-  await waitForImage(b.page, "left", "chelsea.png");
+  b = await openDefault({ webgpu: false });
 });
 
 after(async () => {

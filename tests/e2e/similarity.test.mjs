@@ -7,8 +7,10 @@ import { open, waitForStatus, SHOTS } from "./harness.mjs";
 import {
   argmax,
   clickCell,
+  DEFAULT_IMAGE,
   hoverCell,
   maxAbsDiff,
+  openDefault,
   waitForHeat,
   waitForImage,
   waitReady,
@@ -20,12 +22,9 @@ let gpu;
 let gpuMap;
 
 before(async () => {
-  gpu = await open({ webgpu: true });
   // The default view: the gallery's cat on both sides.
-  await gpu.page.goto(gpu.url);
-  await waitReady(gpu.page);
-  await waitForImage(gpu.page, "left", "chelsea.png");
-  await waitForImage(gpu.page, "right", "chelsea.png");
+  gpu = await openDefault({ webgpu: true });
+  await waitForImage(gpu.page, "right", DEFAULT_IMAGE);
 });
 
 after(async () => {
