@@ -20,15 +20,18 @@ size:
 	@w=$$(ls dist/*.wasm); printf 'release wasm: %s bytes raw, %s bytes gzip (%s)\n' \
 	  $$(stat -c %s $$w) $$(gzip -9 -c $$w | wc -c) $$w
 
-## FeatSim vs the original TF.js ResNet50 in headless Chromium (issue #6). Its own dist, so
-## the 100 MB TF.js model never lands in the page's dist/ and a parallel `make web` cannot swap
-## the files under a running bench. BENCH_RUNS: timed runs after one warm-up. BENCH_FEATURES:
-## cargo features for the page's build (e.g. `autotune`), BENCH_QUERY: e.g. `skip=tfjs-cpu`.
+## FeatSim vs the original TF.js ResNet50 in headless Chromium (issue #6). bench.html is its own
+## Trunk target, built with the `bench` feature (the module's bench exports, no page) into its
+## own dist, so neither it nor the 100 MB TF.js model ever lands in the page's dist/, and a
+## parallel `make web` cannot swap the files under a running bench. BENCH_RUNS: timed runs after
+## one warm-up. BENCH_FEATURES: more cargo features (e.g. `autotune`), BENCH_QUERY: e.g.
+## `skip=tfjs-cpu`.
 BENCH_DIST := target/bench/dist$(if $(BENCH_FEATURES),-$(BENCH_FEATURES))
 BENCH_RUNS ?= 5
+comma := ,
 bench: setup
 	@start=$$(date +%s); \
-	trunk build --release --dist $(BENCH_DIST) $(if $(BENCH_FEATURES),--features $(BENCH_FEATURES)) && \
+	trunk build --release bench.html --html-output bench.html --dist $(BENCH_DIST) --features bench$(if $(BENCH_FEATURES),$(comma)$(BENCH_FEATURES)) && \
 	node benches/stage-tfjs.mjs $(BENCH_DIST) && \
 	mkdir -p target/bench && \
 	target/debug/featsim bench --weights weights/resnet50-imagenet.bpk --image gallery/chelsea.png --runs 3 | tee target/bench/native-cpu.txt && \

@@ -20,6 +20,11 @@ const FLAGS = [...BASE_FLAGS, ...WEBGPU_FLAGS];
 // SwiftShader takes 10–60 s per 512² forward; 5 backends × (1 + runs) forwards plus loading.
 const TIMEOUT_MS = 90 * 60_000;
 
+// `make bench` builds bench.html as its own Trunk target (with the `bench` feature); the page's
+// dist/ has no bench.
+if (!existsSync(join(dist, "bench.html"))) {
+  throw new Error(`${dist}/bench.html is missing: build it with \`make bench\` (trunk build --release bench.html --html-output bench.html --features bench)`);
+}
 const t0 = Date.now();
 const server = await serve(dist, 0);
 const url = `http://127.0.0.1:${server.address().port}/bench.html?runs=${runs}${extra}`;

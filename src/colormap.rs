@@ -87,6 +87,17 @@ pub enum Range {
 }
 
 impl Range {
+    /// Both ranges.
+    pub const ALL: [Range; 2] = [Range::Fixed, Range::Stretch];
+
+    /// Lowercase name: `fixed` or `stretch`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Range::Fixed => "fixed",
+            Range::Stretch => "stretch",
+        }
+    }
+
     /// (low, high) for `values`.
     pub fn bounds(self, values: &[f32]) -> (f32, f32) {
         match self {
@@ -101,6 +112,16 @@ impl Range {
                 }
             }
         }
+    }
+}
+
+impl std::str::FromStr for Range {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Range::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("unknown range '{s}' (fixed, stretch)"))
     }
 }
 
@@ -139,5 +160,13 @@ mod tests {
         assert_eq!(Range::Stretch.bounds(&[0.2, 0.6, 0.4]), (0.2, 0.6));
         let (lo, hi) = Range::Stretch.bounds(&[0.5, 0.5]);
         assert!(hi > lo);
+    }
+
+    #[test]
+    fn range_names_round_trip() {
+        for r in Range::ALL {
+            assert_eq!(r.name().parse::<Range>(), Ok(r));
+        }
+        assert!("wide".parse::<Range>().is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! FeatSim: what a convolutional network finds alike.
 //!
-//! The core (model, features, image decoding) compiles natively and to wasm32; the Leptos page
-//! (`app`) only to wasm32, the command-line tool (`cli`) only natively.
+//! Layers, bottom up: the core (model, features, similarity, segmentation, image decoding)
+//! compiles natively and to wasm32; `session` — the page's state, rules and rasters in plain
+//! Rust — too, and is unit-tested natively; `ui` (Leptos components and browser glue) only to
+//! wasm32; the command-line tool (`cli`) only natively.
 
 pub mod colormap;
 pub mod compute;
@@ -14,9 +16,10 @@ pub mod model;
 pub mod oneshot;
 pub mod segment;
 pub mod selftest;
+pub mod session;
 pub mod similarity;
 
-#[cfg(target_arch = "wasm32")]
-pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

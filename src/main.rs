@@ -2,10 +2,9 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // bench.html loads this module only for its exported bench functions.
-    if !featsim::app::bench::is_bench_page() {
-        featsim::app::mount();
-    }
+    // A bench build (`--features bench`, bench.html) only exports the bench functions.
+    #[cfg(not(feature = "bench"))]
+    featsim::ui::mount();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,6 +1,6 @@
 // Page helpers for the e2e tests: waiting for the page and its heatmaps, clicking grid cells,
-// reading the values the page exposes (data-* hooks documented in src/app/panel.rs and
-// src/app/segment_mode.rs), and the CLI and data they are compared with.
+// reading the values the page exposes (data-* hooks documented in src/ui/components/panel.rs and
+// src/ui/components/segment_controls.rs), and the CLI and data they are compared with.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -1,0 +1,147 @@
+//! Cell geometry: grids over an image, overlay sizes, pointer positions to cells, and cells moved
+//! between grids.
+
+/// Long side, in pixels, of the heatmap and mask overlays drawn over a panel.
+pub const DISPLAY: u32 = 512;
+/// Long side of the thumbnails in the block strip.
+pub const STRIP_DISPLAY: u32 = 176;
+/// The default model input side.
+pub const DEFAULT_SIZE: u32 = 512;
+
+/// A cell of a grid: (row, column).
+pub type Cell = (usize, usize);
+
+/// Input sizes offered: multiples of 32 from 224 to 1024.
+pub fn sizes() -> impl Iterator<Item = u32> {
+    (224..=1024).step_by(32)
+}
+
+/// `width`×`height` scaled so the long side is `long` (at least one pixel each way).
+pub fn display_dims(width: u32, height: u32, long: u32) -> (u32, u32) {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let s = f64::from(long) / w.max(h);
+    (
+        ((w * s).round() as u32).max(1),
+        ((h * s).round() as u32).max(1),
+    )
+}
+
+/// Index `i` of an `n`-cell axis mapped to the cell under its centre on an `m`-cell axis.
+pub fn remap(i: usize, n: usize, m: usize) -> usize {
+    (((i as f64 + 0.5) * m as f64 / n.max(1) as f64) as usize).min(m.saturating_sub(1))
+}
+
+/// A cell of one grid moved to the cell under its centre on another.
+pub fn remap_cell((r, c): Cell, from: usize, to: usize) -> Cell {
+    (remap(r, from, to), remap(c, from, to))
+}
+
+/// A cell clamped into a `grid`×`grid` grid.
+pub fn clamp_cell((r, c): Cell, grid: usize) -> Cell {
+    let last = grid.saturating_sub(1);
+    (r.min(last), c.min(last))
+}
+
+/// The cell under a point given as fractions (`fx`, `fy`) of the stage's width and height;
+/// `None` outside [0, 1) either way (or for a NaN).
+pub fn cell_at(fx: f64, fy: f64, grid: usize) -> Option<Cell> {
+    if grid == 0 || !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
+        return None;
+    }
+    let g = grid as f64;
+    Some((
+        ((fy * g) as usize).min(grid - 1),
+        ((fx * g) as usize).min(grid - 1),
+    ))
+}
+
+/// `cell` moved by (`dr`, `dc`), kept inside the grid (arrow keys).
+pub fn step_cell((r, c): Cell, (dr, dc): (i64, i64), grid: usize) -> Cell {
+    let last = grid.max(1) as i64 - 1;
+    (
+        (r as i64 + dr).clamp(0, last) as usize,
+        (c as i64 + dc).clamp(0, last) as usize,
+    )
+}
+
+/// The centre cell of a grid.
+pub fn centre(grid: usize) -> Cell {
+    (grid / 2, grid / 2)
+}
+
+/// CSS for a cell-sized box at (`r`, `c`) of a `g`×`g` grid, in percent of the stage.
+pub fn cell_box((r, c): Cell, g: usize) -> String {
+    let s = 100.0 / g.max(1) as f64;
+    format!(
+        "left:{:.4}%;top:{:.4}%;width:{s:.4}%;height:{s:.4}%",
+        c as f64 * s,
+        r as f64 * s
+    )
+}
+
+/// An SVG path of the grid's inner lines in a `g`×`g` view box.
+pub fn grid_path(g: usize) -> String {
+    let mut d = String::new();
+    for i in 1..g {
+        d.push_str(&format!("M{i} 0V{g}M0 {i}H{g}"));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_dims_keep_the_aspect_and_never_vanish() {
+        assert_eq!(display_dims(1000, 500, 512), (512, 256));
+        assert_eq!(display_dims(300, 600, 512), (256, 512));
+        assert_eq!(display_dims(10_000, 1, 512), (512, 1));
+        assert_eq!(display_dims(0, 0, 512), (512, 512));
+    }
+
+    #[test]
+    fn remap_takes_the_cell_under_the_centre() {
+        // 16 → 32: cell 5 covers 10 and 11; its centre lies in 11.
+        assert_eq!(remap(5, 16, 32), 11);
+        assert_eq!(remap(11, 32, 16), 5);
+        assert_eq!(remap(15, 16, 4), 3);
+        assert_eq!(remap(0, 0, 0), 0);
+        assert_eq!(remap_cell((20, 11), 32, 16), (10, 5));
+    }
+
+    #[test]
+    fn pointer_fractions_map_to_cells_and_edges_stay_inside() {
+        assert_eq!(cell_at(0.0, 0.0, 16), Some((0, 0)));
+        assert_eq!(cell_at(0.999, 0.5, 16), Some((8, 15)));
+        assert_eq!(cell_at(1.0, 0.5, 16), None);
+        assert_eq!(cell_at(-0.01, 0.5, 16), None);
+        assert_eq!(cell_at(f64::NAN, 0.5, 16), None);
+        assert_eq!(cell_at(0.5, 0.5, 0), None);
+        // Fractions just below 1 with rounding never leave the grid.
+        assert_eq!(
+            cell_at(1.0 - f64::EPSILON, 1.0 - f64::EPSILON, 7),
+            Some((6, 6))
+        );
+    }
+
+    #[test]
+    fn arrow_steps_stop_at_the_border() {
+        assert_eq!(step_cell((0, 0), (-1, 0), 16), (0, 0));
+        assert_eq!(step_cell((15, 15), (0, 1), 16), (15, 15));
+        assert_eq!(step_cell((3, 4), (1, -1), 16), (4, 3));
+        assert_eq!(clamp_cell((99, 2), 16), (15, 2));
+    }
+
+    #[test]
+    fn boxes_and_grid_lines() {
+        assert_eq!(
+            cell_box((1, 2), 4),
+            "left:50.0000%;top:25.0000%;width:25.0000%;height:25.0000%"
+        );
+        assert_eq!(grid_path(2), "M1 0V2M0 1H2");
+        assert_eq!(grid_path(1), "");
+        assert_eq!(sizes().next(), Some(224));
+        assert_eq!(sizes().last(), Some(1024));
+    }
+}

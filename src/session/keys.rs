@@ -1,0 +1,140 @@
+//! What a shown result was computed from: a refresh whose key equals the shown result's skips
+//! the work.
+
+use super::geometry::Cell;
+use super::request::{Request, Shown, Support};
+use super::side::Side;
+use crate::colormap::{Colormap, Range};
+use crate::model::Block;
+use crate::oneshot::Method;
+
+/// A heatmap's inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatKey {
+    /// Left and right image ids.
+    pub images: (u32, u32),
+    /// Model build.
+    pub generation: u32,
+    /// Input side.
+    pub size: u32,
+    /// Block.
+    pub block: Block,
+    /// The cell's panel.
+    pub source: Side,
+    /// The cell.
+    pub cell: Cell,
+    /// Colours.
+    pub cmap: Colormap,
+    /// Value range.
+    pub range: Range,
+    /// Overlay size.
+    pub dims: (u32, u32),
+}
+
+impl HeatKey {
+    /// The key of the heatmap `shown` asks for at `dims` (`None` without both images).
+    pub fn of(r: &Request, generation: u32, shown: Shown, dims: (u32, u32)) -> Option<Self> {
+        let (l, rt) = (r.images[0].as_ref()?, r.images[1].as_ref()?);
+        let s = &r.settings;
+        Some(HeatKey {
+            images: (l.id, rt.id),
+            generation,
+            size: s.size,
+            block: s.block,
+            source: shown.source,
+            cell: shown.cell,
+            cmap: s.cmap,
+            range: s.range,
+            dims,
+        })
+    }
+}
+
+/// Where a segmentation's object came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SupportKey {
+    /// A loaded mask (its version) and class.
+    Loaded(u32, u8),
+    /// Painted cells on a grid.
+    Painted(usize, Vec<bool>),
+}
+
+/// A segmentation's inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegKey {
+    /// Support and query image ids.
+    pub images: (u32, u32),
+    /// Model build.
+    pub generation: u32,
+    /// Input side.
+    pub size: u32,
+    /// Block.
+    pub block: Block,
+    /// Recipe.
+    pub method: Method,
+    /// Threshold, as text (`Threshold` holds an `f32`).
+    pub threshold: String,
+    /// The object.
+    pub support: SupportKey,
+    /// Ground truth version and class.
+    pub truth: Option<(u32, u8)>,
+    /// Overlay size.
+    pub dims: (u32, u32),
+}
+
+impl SegKey {
+    /// The key of the segmentation `r` asks for at `dims`.
+    pub fn of(r: &Request, generation: u32, support: &Support, dims: (u32, u32)) -> Option<Self> {
+        let (l, q) = (r.images[0].as_ref()?, r.images[1].as_ref()?);
+        let s = &r.settings;
+        Some(SegKey {
+            images: (l.id, q.id),
+            generation,
+            size: s.size,
+            block: s.block,
+            method: s.method,
+            threshold: format!("{:?}", s.threshold),
+            support: match support {
+                Support::Mask(m, c) => SupportKey::Loaded(m.version, *c),
+                Support::Painted(p) => SupportKey::Painted(p.grid, p.cells.clone()),
+            },
+            truth: r.truth().map(|(m, c)| (m.version, c)),
+            dims,
+        })
+    }
+}
+
+/// The keys of what is shown now.
+#[derive(Debug, Default)]
+pub struct Keys {
+    /// The big heatmap.
+    pub heat: Option<HeatKey>,
+    /// The block strip.
+    pub strip: Option<HeatKey>,
+    /// The segmentation.
+    pub seg: Option<SegKey>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::request::tests::image;
+    use super::*;
+
+    #[test]
+    fn a_key_changes_with_what_the_map_depends_on_only() {
+        let mut r = Request {
+            images: [Some(image(1, None)), Some(image(2, None))],
+            ..Request::default()
+        };
+        let shown = r.shown().unwrap();
+        let k = HeatKey::of(&r, 1, shown, (512, 384)).unwrap();
+        r.settings.opacity = 0.1;
+        r.settings.top_k = 9;
+        assert_eq!(HeatKey::of(&r, 1, shown, (512, 384)), Some(k.clone()));
+        assert_ne!(HeatKey::of(&r, 2, shown, (512, 384)), Some(k.clone()));
+        r.settings.cmap = Colormap::Magma;
+        assert_ne!(HeatKey::of(&r, 1, shown, (512, 384)), Some(k));
+        r.images[1] = None;
+        assert_eq!(HeatKey::of(&r, 1, shown, (512, 384)), None);
+    }
+}

@@ -1,0 +1,257 @@
+//! Links to a view: the URL fragment (`#model=default&block=layer4&size=512&cell=5,9&…`) carries
+//! the model, block, input size, pinned cell, colours, mode and — for gallery images — the
+//! images. Opening such a link restores the view. The visitor's own files cannot travel in a
+//! link: their panel starts empty (`left=`) and the page says so.
+//!
+//! The codec reads the [`Request`] and writes into [`Settings`], so a setting a link carries is
+//! named once, here.
+
+use super::geometry::{Cell, sizes};
+use super::mode::Mode;
+use super::request::Request;
+use super::settings::Settings;
+use super::side::Side;
+use crate::colormap::{Colormap, Range};
+use crate::model::Block;
+
+/// What a link asks for; `None` fields keep the page's current choices.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LinkView {
+    /// `default` or the file name of the visitor's weights.
+    pub model: Option<String>,
+    /// The block.
+    pub block: Option<Block>,
+    /// The input size (one of [`sizes`]).
+    pub size: Option<u32>,
+    /// The pinned cell and its panel.
+    pub pin: Option<(Side, Cell)>,
+    /// Colours.
+    pub cmap: Option<Colormap>,
+    /// Value range.
+    pub range: Option<Range>,
+    /// Best matches marked, 1..=20.
+    pub top_k: Option<usize>,
+    /// Overlay opacity, 0..=1.
+    pub opacity: Option<f64>,
+    /// Explore or segment.
+    pub mode: Option<Mode>,
+    /// Per side: `Some("")` for "no image" (a visitor's file), `Some(name)` for a gallery file.
+    pub images: [Option<String>; 2],
+}
+
+/// Percent-encodes as JavaScript's `encodeURIComponent` does.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-decodes as JavaScript's `decodeURIComponent` does; `None` for a malformed escape or
+/// bytes that are not UTF-8.
+pub fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The fragment (without `#`) for the view `r` shows.
+pub fn fragment(r: &Request) -> String {
+    let s = &r.settings;
+    let model = r.model.as_ref().map_or("default", |m| m.link_name.as_str());
+    let mut parts = vec![
+        format!("model={}", encode(model)),
+        format!("block={}", s.block.name()),
+        format!("size={}", s.size),
+    ];
+    if let Some((side, (row, col))) = s.pin {
+        parts.push(format!("cell={row},{col}"));
+        parts.push(format!("side={}", side.name()));
+    }
+    parts.push(format!("cmap={}", s.cmap.name()));
+    parts.push(format!("range={}", s.range.name()));
+    parts.push(format!("k={}", s.top_k));
+    parts.push(format!("opacity={:.2}", s.opacity));
+    parts.push(format!("mode={}", s.mode.name()));
+    for side in Side::BOTH {
+        let name = r
+            .image(side)
+            .and_then(|i| i.gallery.as_deref())
+            .unwrap_or_default();
+        parts.push(format!("{}={}", side.name(), encode(name)));
+    }
+    parts.join("&")
+}
+
+/// Parses a fragment (with or without `#`); unknown or malformed parts are ignored, and of a
+/// repeated key the last one counts.
+pub fn parse(fragment: &str) -> LinkView {
+    let fragment = fragment.trim_start_matches('#');
+    let mut v = LinkView::default();
+    let mut right = false;
+    for part in fragment.split('&') {
+        let Some((k, raw)) = part.split_once('=') else {
+            continue;
+        };
+        let val = decode(raw).unwrap_or_else(|| raw.to_owned());
+        match k {
+            "model" => v.model = Some(val),
+            "block" => v.block = val.parse().ok(),
+            "size" => v.size = val.parse().ok().filter(|s| sizes().any(|x| x == *s)),
+            "cell" => {
+                v.pin = val.split_once(',').and_then(|(r, c)| {
+                    Some((Side::Left, (r.trim().parse().ok()?, c.trim().parse().ok()?)))
+                })
+            }
+            "side" => right = val == "right",
+            "cmap" => v.cmap = val.parse().ok(),
+            "range" => v.range = val.parse().ok(),
+            "k" => v.top_k = val.parse().ok().filter(|k| (1..=20).contains(k)),
+            "opacity" => v.opacity = val.parse().ok().filter(|o: &f64| (0.0..=1.0).contains(o)),
+            "mode" => v.mode = val.parse().ok(),
+            "left" => v.images[0] = Some(val),
+            "right" => v.images[1] = Some(val),
+            _ => {}
+        }
+    }
+    // `side` may come before or after `cell`.
+    if right && let Some((side, _)) = v.pin.as_mut() {
+        *side = Side::Right;
+    }
+    v
+}
+
+impl LinkView {
+    /// Writes the link's settings into `s` (not its images or model: the caller loads those).
+    /// Returns the old and new grid sides (a change moves marks made on the old grid).
+    pub fn apply(&self, s: &mut Settings) -> (usize, usize) {
+        let grids = s.set_grid(self.block.unwrap_or(s.block), self.size.unwrap_or(s.size));
+        if let Some((side, cell)) = self.pin {
+            s.pin_clamped(side, cell);
+        }
+        if let Some(c) = self.cmap {
+            s.cmap = c;
+        }
+        if let Some(r) = self.range {
+            s.range = r;
+        }
+        if let Some(k) = self.top_k {
+            s.top_k = k;
+        }
+        if let Some(o) = self.opacity {
+            s.opacity = o;
+        }
+        if let Some(m) = self.mode {
+            s.mode = m;
+        }
+        grids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::models::ModelRef;
+    use super::super::request::tests::image;
+    use super::*;
+
+    #[test]
+    fn encoding_matches_encode_uri_component() {
+        assert_eq!(encode("chelsea.png"), "chelsea.png");
+        assert_eq!(encode("my cat (1).png"), "my%20cat%20(1).png");
+        assert_eq!(encode("a&b=c#d"), "a%26b%3Dc%23d");
+        assert_eq!(encode("Käse"), "K%C3%A4se");
+        assert_eq!(decode("K%C3%A4se").as_deref(), Some("Käse"));
+        assert_eq!(decode("100%"), None);
+        assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("%FF"), None, "not UTF-8");
+        assert_eq!(decode("%C3"), None, "cut UTF-8");
+        assert_eq!(decode("%E2%82").as_deref(), None);
+        assert_eq!(decode("ünïcødé").as_deref(), Some("ünïcødé"));
+    }
+
+    #[test]
+    fn the_fragment_round_trips() {
+        let mut r = Request {
+            images: [Some(image(1, Some("chelsea.png"))), Some(image(2, None))],
+            model: Some(ModelRef {
+                id: 3,
+                generation: 1,
+                link_name: "my weights.bpk".into(),
+            }),
+            ..Request::default()
+        };
+        r.settings.set_grid(Block::Layer3, 512);
+        r.settings.pin = Some((Side::Right, (20, 11)));
+        r.settings.cmap = Colormap::Magma;
+        r.settings.range = Range::Stretch;
+        r.settings.top_k = 7;
+        r.settings.opacity = 0.4;
+        r.settings.mode = Mode::Segment;
+        let f = fragment(&r);
+        assert_eq!(
+            f,
+            "model=my%20weights.bpk&block=layer3&size=512&cell=20,11&side=right&cmap=magma&\
+             range=stretch&k=7&opacity=0.40&mode=segment&left=chelsea.png&right="
+        );
+        let v = parse(&format!("#{f}"));
+        assert_eq!(v.model.as_deref(), Some("my weights.bpk"));
+        assert_eq!(v.images, [Some("chelsea.png".into()), Some(String::new())]);
+        let mut s = Settings::default();
+        v.apply(&mut s);
+        assert_eq!(s, r.settings);
+    }
+
+    #[test]
+    fn hostile_fragments_change_nothing_they_should_not() {
+        let d = Settings::default();
+        for junk in [
+            "",
+            "#",
+            "&&&",
+            "garbage",
+            "=&=&==",
+            "block=layer9&size=12345&cmap=plaid&range=wide&mode=paint&k=0&k=99&opacity=2",
+            "opacity=NaN&opacity=inf&k=-1&size=-512",
+            "cell=99999999999999999999999,1",
+            "cell=1&cell=,&cell=a,b&cell=1,2,3",
+            "unknown=1&another=%zz&x",
+            "%62lock=layer1",
+        ] {
+            let v = parse(junk);
+            let mut s = d.clone();
+            v.apply(&mut s);
+            assert_eq!(s, d, "{junk:?}");
+            assert_eq!(v.model, None);
+        }
+    }
+
+    #[test]
+    fn huge_cells_are_clamped_and_repeated_keys_keep_the_last() {
+        let v = parse("cell=5000,18446744073709551615&side=right&block=layer1&block=layer2");
+        let mut s = Settings::default();
+        v.apply(&mut s);
+        assert_eq!(s.block, Block::Layer2);
+        assert_eq!(s.pin, Some((Side::Right, (63, 63))));
+        // `side` before `cell`, unicode file names, a broken escape kept as written.
+        let v = parse("side=right&cell=1,2&left=K%C3%A4se%20%F0%9F%90%88.png&right=50%");
+        assert_eq!(v.pin, Some((Side::Right, (1, 2))));
+        assert_eq!(v.images[0].as_deref(), Some("Käse 🐈.png"));
+        assert_eq!(v.images[1].as_deref(), Some("50%"));
+    }
+}

@@ -1,0 +1,110 @@
+//! What the worker produced, as the components show it.
+
+use super::geometry::Cell;
+use super::side::Side;
+use crate::heatmap::Heatmap;
+use crate::model::Block;
+use crate::oneshot::Method;
+use crate::segment::Threshold;
+
+/// A heatmap shown on one side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapView {
+    /// The panel whose cell it is for.
+    pub source: Side,
+    /// That cell, on the grid of `block`.
+    pub cell: Cell,
+    /// The block it was computed at.
+    pub block: Block,
+    /// Model input side.
+    pub size: u32,
+    /// Name of the image the map lies over.
+    pub image: String,
+    /// Name of the model whose features were compared.
+    pub model: String,
+    /// Values and colours.
+    pub heat: Heatmap,
+    /// Time from request to colours, in milliseconds.
+    pub millis: f64,
+    /// For the pinned cell (not a hover preview).
+    pub pinned: bool,
+}
+
+impl MapView {
+    /// The value at a cell, when it lies inside the map.
+    pub fn value_at(&self, (r, c): Cell) -> Option<f32> {
+        (r < self.heat.rows && c < self.heat.cols).then(|| self.heat.at(r, c))
+    }
+}
+
+/// One thumbnail of the block strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripItem {
+    /// Its block.
+    pub block: Block,
+    /// The cell at that block that covers the shown cell's centre.
+    pub cell: Cell,
+    /// Values and colours at thumbnail size.
+    pub heat: Heatmap,
+}
+
+/// The strip: the same spot's heatmap at every block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strip {
+    /// The panel the cell belongs to.
+    pub source: Side,
+    /// The panel the maps lie over.
+    pub target: Side,
+    /// One per block, shallow to deep.
+    pub items: Vec<StripItem>,
+}
+
+/// A segmentation result on the right image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegView {
+    /// Overlay width (display size).
+    pub width: u32,
+    /// Overlay height.
+    pub height: u32,
+    /// Overlay colours.
+    pub rgba: Vec<u8>,
+    /// The cut applied to the similarity.
+    pub cut: f32,
+    /// Foreground IoU against the loaded ground truth, when there is one that fits.
+    pub iou: Option<f64>,
+    /// Why there is no IoU although a ground truth is loaded.
+    pub iou_note: Option<String>,
+    /// Fraction of the query predicted as object.
+    pub area: f64,
+    /// Time from request to mask, in milliseconds.
+    pub millis: f64,
+    /// Recipe used.
+    pub method: Method,
+    /// Threshold used.
+    pub threshold: Threshold,
+}
+
+/// A predicted mask at the query's own size (for the download).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictedMask {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Foreground per pixel, row-major.
+    pub mask: Vec<bool>,
+}
+
+/// Fraction of `true` in a mask (0 for an empty one).
+pub fn area(mask: &[bool]) -> f64 {
+    mask.iter().filter(|&&m| m).count() as f64 / mask.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn area_of_masks() {
+        assert_eq!(super::area(&[true, false, false, true]), 0.5);
+        assert_eq!(super::area(&[]), 0.0);
+    }
+}

@@ -1,0 +1,79 @@
+//! Downloads: the heatmap over its image (as shown, at overlay size) and the predicted mask (at
+//! the query's own size, object 255, background 0).
+
+use crate::session::export::{heatmap_name, mask_name, mask_png};
+use crate::session::side::Side;
+use crate::ui::browser::canvas::png_blob;
+use crate::ui::browser::download::{blob, save};
+use crate::ui::browser::fetch::js_message;
+use crate::ui::ctx::Ctx;
+use crate::ui::notify;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement};
+
+/// Downloads `side`'s heatmap over `image` at the chosen opacity, at the heatmap's size.
+pub fn heatmap(ctx: Ctx, side: Side, image: HtmlImageElement, heat: HtmlCanvasElement) {
+    let Some(m) = ctx.out.heat[side.index()].get_untracked() else {
+        return;
+    };
+    let source = ctx.ui.images[m.source.index()]
+        .with_untracked(|i| i.as_ref().map(|i| i.name.clone()))
+        .unwrap_or_default();
+    let name = heatmap_name(&source, &m.image, m.block.name(), m.cell);
+    let opacity = ctx.ui.settings.with_untracked(|s| s.opacity);
+    spawn_local(async move {
+        if let Err(e) = heatmap_png(image, heat, opacity, name).await {
+            notify::error(ctx.out, e);
+        }
+    });
+}
+
+async fn heatmap_png(
+    image: HtmlImageElement,
+    heat: HtmlCanvasElement,
+    opacity: f64,
+    file_name: String,
+) -> Result<(), String> {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let out: HtmlCanvasElement = doc
+        .create_element("canvas")
+        .map_err(|e| js_message(&e))?
+        .dyn_into()
+        .map_err(|_| "not a canvas")?;
+    let (w, h) = (heat.width(), heat.height());
+    out.set_width(w);
+    out.set_height(h);
+    let c2d: CanvasRenderingContext2d = out
+        .get_context("2d")
+        .map_err(|e| js_message(&e))?
+        .ok_or("no 2D canvas")?
+        .dyn_into()
+        .map_err(|_| "not a 2D context")?;
+    c2d.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w.into(), h.into())
+        .map_err(|e| js_message(&e))?;
+    c2d.set_global_alpha(opacity);
+    c2d.draw_image_with_html_canvas_element(&heat, 0.0, 0.0)
+        .map_err(|e| js_message(&e))?;
+    let blob = png_blob(&out).await?;
+    save(&blob, &file_name)
+}
+
+/// Downloads the last predicted mask as a black/white PNG at the query's size.
+pub fn mask(ctx: Ctx) {
+    let query = ctx.ui.images[1]
+        .with_untracked(|i| i.as_ref().map(|i| i.name.clone()))
+        .unwrap_or_default();
+    let saved = ctx
+        .engine()
+        .last_mask()
+        .ok_or_else(|| "there is no predicted mask yet".to_owned())
+        .and_then(|m| mask_png(&m))
+        .and_then(|png| save(&blob(&png)?, &mask_name(&query)));
+    if let Err(e) = saved {
+        notify::error(ctx.out, e);
+    }
+}

@@ -1,0 +1,158 @@
+//! Models: loading one (served or the visitor's file) onto the device, and moving to the CPU.
+
+use crate::compute::Compute;
+use crate::model::ResNet;
+use crate::session::messages::Action;
+use crate::session::models::{ModelEntry, ModelRef};
+use crate::session::progress::WeightsProgress;
+use crate::session::weights_file;
+use crate::ui::browser::clock::{now_ms, yield_to_browser};
+use crate::ui::browser::fetch::fetch_with_progress;
+use crate::ui::browser::files::read_file_with_progress;
+use crate::ui::ctx::Ctx;
+use crate::ui::engine::ModelSource;
+use crate::ui::notify;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Registers a model source and lists it in the picker under `name`; returns its id.
+pub fn add(ctx: Ctx, source: ModelSource, name: String, link_name: String) -> u32 {
+    let id = ctx.engine().next_id();
+    ctx.engine().add_source(id, source);
+    ctx.ui.models.update(|m| {
+        m.push(ModelEntry {
+            id,
+            name,
+            link_name,
+        })
+    });
+    id
+}
+
+/// Loads a visitor's weights file as a new model and switches to it; a refused file is removed
+/// from the picker again and the previous model stays.
+pub fn load_weights_file(ctx: Ctx, file: web_sys::File) {
+    let name = file.name();
+    let id = add(
+        ctx,
+        ModelSource::File(file),
+        format!("{name} (reading…)"),
+        name,
+    );
+    spawn_local(async move {
+        if let Err(err) = load(ctx, id).await {
+            notify::error(ctx.out, err);
+            ctx.engine().remove_source(id);
+            ctx.ui.models.update(|m| m.retain(|x| x.id != id));
+        }
+    });
+}
+
+/// Switches to model `id` (a failure is shown; the previous model stays).
+pub fn select(ctx: Ctx, id: u32) {
+    if ctx.ui.model.with_untracked(|m| m.as_ref().map(|m| m.id)) == Some(id) {
+        return;
+    }
+    spawn_local(async move {
+        if let Err(err) = load(ctx, id).await {
+            notify::error(ctx.out, err);
+        }
+    });
+}
+
+/// Reads or downloads model `id`, builds it on the engine's device and makes it current.
+/// On failure the previous model stays in use.
+pub async fn load(ctx: Ctx, id: u32) -> Result<(), String> {
+    let e = ctx.engine();
+    let source = e.source(id).ok_or("that model is no longer available")?;
+    let before = ctx.dev.weights.get_untracked();
+    match build(ctx, &source).await {
+        Ok((net, bytes, millis)) => {
+            let name = net.spec().name.clone();
+            let generation = e.install(net);
+            let mut link_name = String::new();
+            ctx.ui.models.update(|m| {
+                if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
+                    entry.name = name.clone();
+                    link_name = entry.link_name.clone();
+                }
+            });
+            // The request follows: the worker computes with the new model.
+            ctx.ui.model.set(Some(ModelRef {
+                id,
+                generation,
+                link_name,
+            }));
+            ctx.dev.weights.set(WeightsProgress::Ready {
+                name,
+                bytes,
+                millis,
+            });
+            Ok(())
+        }
+        Err(err) => {
+            // A refused visitor file leaves the working model as it was.
+            if e.has_model() {
+                ctx.dev.weights.set(before);
+            } else {
+                ctx.dev.weights.set(WeightsProgress::Failed(err.clone()));
+            }
+            Err(err)
+        }
+    }
+}
+
+async fn build(ctx: Ctx, source: &ModelSource) -> Result<(ResNet, usize, f64), String> {
+    let t0 = now_ms();
+    let progress = |loaded, total| {
+        ctx.dev
+            .weights
+            .set(WeightsProgress::Downloading { loaded, total });
+    };
+    let (bytes, file_name) = match source {
+        ModelSource::Url(url) => (fetch_with_progress(url, progress).await?, url.clone()),
+        ModelSource::File(f) => (read_file_with_progress(f, progress).await?, f.name()),
+    };
+    let size = bytes.len();
+    ctx.dev.weights.set(WeightsProgress::Building);
+    // Let the browser paint the new status before the synchronous parse and upload.
+    yield_to_browser().await;
+    let weights = weights_file::parse(bytes, &file_name)?;
+    let device = ctx.engine().compute().device;
+    let net = ResNet::new(&weights, &device).map_err(|e| format!("{file_name}: {e}"))?;
+    drop(weights);
+    net.uploaded()
+        .await
+        .map_err(|err| format!("uploading the weights failed: {err}"))?;
+    Ok((net, size, now_ms() - t0))
+}
+
+/// Shows the device in use.
+pub fn show_device(ctx: Ctx, compute: &Compute, reason: Option<String>) {
+    ctx.dev.description.set(Some(compute.describe()));
+    ctx.dev.backend.set(Some(compute.kind));
+    ctx.dev.fallback_reason.set(reason);
+}
+
+/// Moves to the CPU backend (after a GPU failure) and rebuilds the current model there.
+pub fn switch_to_cpu(ctx: Ctx) {
+    let cpu = Compute::cpu();
+    ctx.engine().set_compute(cpu.clone());
+    show_device(
+        ctx,
+        &cpu,
+        Some("switched to the CPU after a GPU failure".into()),
+    );
+    // Offers to switch are moot now (a lost device reports both its loss and its failed work).
+    ctx.out
+        .messages
+        .update(|m| m.drop_action(Action::SwitchToCpu));
+    let id = ctx.ui.model.with_untracked(|m| m.as_ref().map(|m| m.id));
+    spawn_local(async move {
+        if let Some(id) = id
+            && let Err(err) = load(ctx, id).await
+        {
+            notify::error(ctx.out, err);
+        }
+    });
+}

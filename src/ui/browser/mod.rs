@@ -1,0 +1,11 @@
+//! Browser glue: thin wrappers over `web_sys` with no page state (fetching, files, canvases,
+//! the clipboard, downloads, the address bar, the clock, the WebGPU adapter).
+
+pub mod canvas;
+pub mod clipboard;
+pub mod clock;
+pub mod device;
+pub mod download;
+pub mod fetch;
+pub mod files;
+pub mod location;

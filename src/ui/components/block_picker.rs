@@ -1,0 +1,40 @@
+//! The block picker, shared by the toolbar and the embed bar.
+
+use crate::model::Block;
+use crate::ui::actions::view::set_grid;
+use crate::ui::ctx::ctx;
+use leptos::prelude::*;
+
+/// The block picker, each option with its grid at the current input size ("layer4 · 16×16").
+#[component]
+pub fn BlockPicker(
+    /// The `<select>`'s id (its `<label for>` is the caller's).
+    id: &'static str,
+) -> impl IntoView {
+    let ctx = ctx();
+    let settings = ctx.ui.settings;
+    view! {
+        <select
+            id=id
+            on:change=move |ev| {
+                if let Ok(b) = event_target_value(&ev).parse::<Block>() {
+                    set_grid(ctx, b, settings.with_untracked(|s| s.size));
+                }
+            }
+        >
+            {Block::ALL
+                .into_iter()
+                .map(|b| {
+                    view! {
+                        <option value=b.name() prop:selected=move || settings.with(|s| s.block == b)>
+                            {move || {
+                                let g = b.grid(settings.with(|s| s.size) as usize);
+                                format!("{} · {g}×{g}", b.name())
+                            }}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}

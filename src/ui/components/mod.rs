@@ -1,0 +1,14 @@
+//! The page's components: they show signals and call actions; the numbers come from session
+//! and core.
+
+pub mod between;
+pub mod block_picker;
+pub mod embed;
+pub mod file_picker;
+pub mod messages;
+pub mod panel;
+pub mod readout;
+pub mod segment_controls;
+pub mod status_bar;
+pub mod strip;
+pub mod toolbar;

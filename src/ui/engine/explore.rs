@@ -1,0 +1,109 @@
+//! Explore mode: the shown cell's heatmap over the other image, then the block strip.
+
+use super::Engine;
+use super::sinks::Sinks;
+use crate::heatmap::{Style, for_cell};
+use crate::model::Block;
+use crate::oneshot::ImageFeatures;
+use crate::session::geometry::{DISPLAY, STRIP_DISPLAY, remap_cell};
+use crate::session::keys::HeatKey;
+use crate::session::request::Request;
+use crate::session::results::{MapView, Strip, StripItem};
+use crate::ui::browser::clock::now_ms;
+use leptos::prelude::*;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Brings the heatmap and the strip up to `r` (features of both sides given).
+pub async fn run(
+    e: &Engine,
+    sinks: Sinks,
+    r: &Request,
+    (generation, model): (u32, &str),
+    feats: [&Rc<ImageFeatures>; 2],
+) {
+    let out = sinks.out;
+    let s = &r.settings;
+    let Some(shown) = r.shown() else {
+        return;
+    };
+    let (source, cell, pinned) = (shown.source, shown.cell, shown.pinned);
+    let target = source.other();
+    let (sf, tf) = (feats[source.index()], feats[target.index()]);
+    let Some(timg) = r.image(target) else {
+        return;
+    };
+    let dims = timg.display_dims(DISPLAY);
+    let Some(key) = HeatKey::of(r, generation, shown, dims) else {
+        return;
+    };
+    let style = |(width, height): (u32, u32)| Style {
+        cmap: s.cmap,
+        range: s.range,
+        width,
+        height,
+    };
+    let current = e.keys.borrow().heat.as_ref() == Some(&key);
+    if current {
+        // Same map; only whether it is the pin's (a hover became a click) may have changed.
+        let heat = out.heat[target.index()];
+        if heat.with_untracked(|m| m.as_ref().is_some_and(|m| m.pinned != pinned)) {
+            heat.update(|m| {
+                if let Some(m) = m {
+                    Arc::make_mut(m).pinned = pinned;
+                }
+            });
+        }
+    } else {
+        let t0 = now_ms();
+        match for_cell(sf.block(s.block), cell, tf.block(s.block), style(dims)).await {
+            Ok(heat) => {
+                out.heat[target.index()].set(Some(Arc::new(MapView {
+                    source,
+                    cell,
+                    block: s.block,
+                    size: s.size,
+                    image: timg.name.clone(),
+                    model: model.to_owned(),
+                    heat,
+                    millis: now_ms() - t0,
+                    pinned,
+                })));
+                out.heat[source.index()].set(None);
+                e.keys.borrow_mut().heat = Some(key.clone());
+            }
+            Err(err) => return sinks.device_error(format!("heatmap: {err}")),
+        }
+    }
+    if e.superseded() {
+        return;
+    }
+    // The strip: the same spot at every block, small.
+    let sdims = timg.display_dims(STRIP_DISPLAY);
+    let skey = HeatKey { dims: sdims, ..key };
+    if e.keys.borrow().strip.as_ref() == Some(&skey) {
+        return;
+    }
+    let grid = s.grid();
+    let mut items = Vec::with_capacity(4);
+    for b in Block::ALL {
+        let c = remap_cell(cell, grid, b.grid(s.size as usize));
+        match for_cell(sf.block(b), c, tf.block(b), style(sdims)).await {
+            Ok(heat) => items.push(StripItem {
+                block: b,
+                cell: c,
+                heat,
+            }),
+            Err(err) => return sinks.device_error(format!("block strip: {err}")),
+        }
+        if e.superseded() {
+            return;
+        }
+    }
+    out.strip.set(Some(Arc::new(Strip {
+        source,
+        target,
+        items,
+    })));
+    e.keys.borrow_mut().strip = Some(skey);
+}

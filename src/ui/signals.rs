@@ -1,0 +1,127 @@
+//! The page's reactive state, one signal per piece: what the visitor chose and loaded (`Ui`),
+//! what the worker produced (`Out`) and the device's state (`Dev`). Values are session types.
+
+use crate::compute::BackendKind;
+use crate::session::gallery::GalleryImage;
+use crate::session::geometry::{Cell, centre};
+use crate::session::image::{LoadedMask, PanelImage};
+use crate::session::messages::Messages;
+use crate::session::models::{ModelEntry, ModelRef};
+use crate::session::paint::{Brush, Painted};
+use crate::session::progress::{Busy, WeightsProgress};
+use crate::session::results::{MapView, SegView, Strip};
+use crate::session::settings::Settings;
+use crate::session::side::Side;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// What the visitor chose and loaded.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    /// Block, size, colours, mode, pin, segmentation choices.
+    pub settings: RwSignal<Settings>,
+    /// The two images, with their pixels.
+    pub images: [RwSignal<Option<PanelImage>>; 2],
+    /// Segmentation: support (left) and ground-truth (right) masks, with their pixels.
+    pub masks: [RwSignal<Option<LoadedMask>>; 2],
+    /// The cell under the pointer (or keyboard focus) and its panel.
+    pub hover: RwSignal<Option<(Side, Cell)>>,
+    /// Segmentation: painted cells on the left.
+    pub painted: RwSignal<Painted>,
+    /// Segmentation: the brush.
+    pub brush: RwSignal<Brush>,
+    /// Models in the picker.
+    pub models: RwSignal<Vec<ModelEntry>>,
+    /// The model on the device.
+    pub model: RwSignal<Option<ModelRef>>,
+    /// Where pasted images go (the last panel hovered or focused).
+    pub paste_side: RwSignal<Side>,
+    /// The last link made by "copy link".
+    pub link: RwSignal<Option<String>>,
+    /// The gallery's files (from gallery/manifest.json).
+    pub gallery: RwSignal<Vec<GalleryImage>>,
+}
+
+impl Default for Ui {
+    /// The default choices, nothing loaded.
+    fn default() -> Self {
+        let settings = Settings::default();
+        let grid = settings.grid();
+        debug_assert_eq!(settings.pin.map(|p| p.1), Some(centre(grid)));
+        Ui {
+            settings: RwSignal::new(settings),
+            images: [RwSignal::new(None), RwSignal::new(None)],
+            masks: [RwSignal::new(None), RwSignal::new(None)],
+            hover: RwSignal::new(None),
+            painted: RwSignal::new(Painted::empty(grid)),
+            brush: RwSignal::new(Brush::default()),
+            models: RwSignal::new(Vec::new()),
+            model: RwSignal::new(None),
+            paste_side: RwSignal::new(Side::Left),
+            link: RwSignal::new(None),
+            gallery: RwSignal::new(Vec::new()),
+        }
+    }
+}
+
+/// What the worker produced.
+#[derive(Clone, Copy)]
+pub struct Out {
+    /// The heatmap shown on each side (at most one side has one).
+    pub heat: [RwSignal<Option<Arc<MapView>>>; 2],
+    /// The block strip for the shown cell.
+    pub strip: RwSignal<Option<Arc<Strip>>>,
+    /// The segmentation of the right image.
+    pub seg: RwSignal<Option<Arc<SegView>>>,
+    /// Why there is no segmentation yet.
+    pub seg_hint: RwSignal<Option<String>>,
+    /// Feature time per (image id, size): milliseconds, for the panel captions.
+    pub feature_ms: RwSignal<Vec<((u32, u32), f64)>>,
+    /// Long work in progress.
+    pub busy: RwSignal<Option<Busy>>,
+    /// Messages for the visitor.
+    pub messages: RwSignal<Messages>,
+}
+
+impl Default for Out {
+    /// Nothing computed yet.
+    fn default() -> Self {
+        Out {
+            heat: [RwSignal::new(None), RwSignal::new(None)],
+            strip: RwSignal::new(None),
+            seg: RwSignal::new(None),
+            seg_hint: RwSignal::new(None),
+            feature_ms: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(None),
+            messages: RwSignal::new(Messages::default()),
+        }
+    }
+}
+
+/// Device and weights status (the status bar reads these; its attributes are test hooks).
+#[derive(Clone, Copy)]
+pub struct Dev {
+    /// The kind of device in use, once it is up.
+    pub backend: RwSignal<Option<BackendKind>>,
+    /// "WebGPU · adapter" or "CPU · …", once the device is up.
+    pub description: RwSignal<Option<String>>,
+    /// Why WebGPU is not used, when it is not.
+    pub fallback_reason: RwSignal<Option<String>>,
+    /// JSON of the device self-test (exact small matmul and conv results).
+    pub selftest: RwSignal<Option<String>>,
+    /// Weights download/parse progress.
+    pub weights: RwSignal<WeightsProgress>,
+}
+
+impl Default for Dev {
+    /// Nothing started.
+    fn default() -> Self {
+        Dev {
+            backend: RwSignal::new(None),
+            description: RwSignal::new(None),
+            fallback_reason: RwSignal::new(None),
+            selftest: RwSignal::new(None),
+            weights: RwSignal::new(WeightsProgress::Waiting),
+        }
+    }
+}
