@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(marked(&p).len(), 9);
         let mut q = Painted::empty(4);
         q.stroke((0, 3), brush, 4);
-        assert_eq!(marked(&q), vec![(0, 2), (0, 3), (1, 2), (1, 3)]);
+        assert_eq!(
+            marked(&q),
+            vec![(0, 2), (0, 3), (1, 2), (1, 3), (2, 2), (2, 3)]
+        );
         q.stroke(
             (0, 3),
             Brush {
@@ -120,7 +123,7 @@ mod tests {
             },
             4,
         );
-        assert_eq!(marked(&q), vec![(0, 2), (1, 2), (1, 3)]);
+        assert_eq!(marked(&q), vec![(0, 2), (1, 2), (1, 3), (2, 2), (2, 3)]);
         // An even brush reaches one further down-right than up-left.
         let mut e = Painted::empty(4);
         e.stroke(

@@ -35,6 +35,11 @@ impl MapView {
     pub fn value_at(&self, (r, c): Cell) -> Option<f32> {
         (r < self.heat.rows && c < self.heat.cols).then(|| self.heat.at(r, c))
     }
+
+    /// Where `v` lies on the colour bar, in percent from its low end (clamped).
+    pub fn bar_percent(&self, v: f32) -> f32 {
+        bar_percent(v, self.heat.lo, self.heat.hi)
+    }
 }
 
 /// One thumbnail of the block strip.
@@ -95,6 +100,15 @@ pub struct PredictedMask {
     pub mask: Vec<bool>,
 }
 
+/// Where `v` lies between `lo` and `hi`, in percent (clamped; 0 for an empty range).
+pub fn bar_percent(v: f32, lo: f32, hi: f32) -> f32 {
+    if hi > lo {
+        ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 100.0
+    } else {
+        0.0
+    }
+}
+
 /// Fraction of `true` in a mask (0 for an empty one).
 pub fn area(mask: &[bool]) -> f64 {
     mask.iter().filter(|&&m| m).count() as f64 / mask.len().max(1) as f64
@@ -102,6 +116,13 @@ pub fn area(mask: &[bool]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bar_positions() {
+        assert_eq!(super::bar_percent(0.0, -1.0, 1.0), 50.0);
+        assert_eq!(super::bar_percent(2.0, -1.0, 1.0), 100.0);
+        assert_eq!(super::bar_percent(0.3, 0.3, 0.3), 0.0);
+    }
+
     #[test]
     fn area_of_masks() {
         assert_eq!(super::area(&[true, false, false, true]), 0.5);

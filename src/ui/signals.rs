@@ -3,7 +3,7 @@
 
 use crate::compute::BackendKind;
 use crate::session::gallery::GalleryImage;
-use crate::session::geometry::{Cell, centre};
+use crate::session::geometry::Cell;
 use crate::session::image::{LoadedMask, PanelImage};
 use crate::session::messages::Messages;
 use crate::session::models::{ModelEntry, ModelRef};
@@ -47,7 +47,6 @@ impl Default for Ui {
     fn default() -> Self {
         let settings = Settings::default();
         let grid = settings.grid();
-        debug_assert_eq!(settings.pin.map(|p| p.1), Some(centre(grid)));
         Ui {
             settings: RwSignal::new(settings),
             images: [RwSignal::new(None), RwSignal::new(None)],

@@ -59,8 +59,7 @@ pub fn Readout(
                 ></canvas>
                 {move || {
                     let (_, v) = value_here()?;
-                    let (lo, hi) = heat.with(|m| m.as_ref().map(|m| (m.heat.lo, m.heat.hi)))?;
-                    let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 100.0;
+                    let t = heat.with(|m| m.as_ref().map(|m| m.bar_percent(v)))?;
                     Some(view! { <span class="tick" style=format!("left:{t:.2}%")></span> })
                 }}
             </div>
