@@ -15,6 +15,7 @@ pub mod oneshot;
 pub mod segment;
 pub mod selftest;
 pub mod similarity;
+pub mod stats;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
