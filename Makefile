@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web dist serve test lint test-native test-e2e size clean bench
+.PHONY: setup web dist serve test lint test-native test-autotune test-e2e size clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -47,9 +47,17 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features -- -D warnings
 
+## Without burn's autotune: the page's kernel set (Trunk.toml builds the page the same way) is
+## what the wgpu-vs-CPU tests check on lavapipe, and autotuning every conv shape on a CPU Vulkan
+## took 11 of a cold run's minutes. setup.sh builds the CLI with the same features, so one
+## dependency set serves both. `make test-autotune` checks the autotuned kernels too.
 test-native: export FEATSIM_REQUIRE_WGPU = 1
 test-native:
-	cargo test
+	cargo test --no-default-features
+
+test-autotune: export FEATSIM_REQUIRE_WGPU = 1
+test-autotune:
+	cargo test --test wgpu_agrees
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/

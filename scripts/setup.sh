@@ -50,7 +50,8 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
 fi
 
 # --- The embedded default model ---------------------------------------------------------------
-cargo build --quiet --bin featsim
+# The same features as `make test-native`, so the tests reuse this build's dependencies.
+cargo build --quiet --bin featsim --no-default-features
 if [ -f "$WEIGHTS" ] && target/debug/featsim info --weights "$WEIGHTS" >/dev/null 2>&1; then
   say "$WEIGHTS is present and verifies"
 else

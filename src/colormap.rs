@@ -125,32 +125,20 @@ impl std::str::FromStr for Range {
     }
 }
 
-/// RGBA pixels of `values` coloured by `cmap` over `range`, with constant `alpha`.
-pub fn rgba(values: &[f32], cmap: Colormap, range: Range, alpha: u8) -> Vec<u8> {
-    rgba_between(values, cmap, range.bounds(values), alpha)
-}
-
-/// RGBA pixels of `values` coloured by `cmap` with `lo`..`hi` at its ends (e.g. bounds taken from
-/// the feature grid and applied to its upsampled image).
-pub fn rgba_between(values: &[f32], cmap: Colormap, (lo, hi): (f32, f32), alpha: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 4);
-    for &v in values {
-        let [r, g, b] = cmap.rgb((v - lo) / (hi - lo));
-        out.extend_from_slice(&[r, g, b, alpha]);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ends_of_the_range_get_the_ends_of_the_map() {
-        let px = rgba(&[-1.0, 1.0], Colormap::Viridis, Range::Fixed, 200);
-        assert_eq!(&px[0..3], &Colormap::Viridis.rgb(0.0));
-        assert_eq!(&px[4..7], &Colormap::Viridis.rgb(1.0));
-        assert_eq!(px[3], 200);
+    fn the_table_runs_from_one_end_of_the_map_to_the_other() {
+        for cmap in Colormap::ALL {
+            let lut = cmap.lut();
+            assert_eq!(lut.len(), 256 * 3);
+            let entry = |i: usize| [lut[3 * i], lut[3 * i + 1], lut[3 * i + 2]].map(|c| c as u8);
+            assert_eq!(entry(0), cmap.rgb(0.0), "{}", cmap.name());
+            assert_eq!(entry(255), cmap.rgb(1.0), "{}", cmap.name());
+        }
+        assert_eq!(Range::Fixed.bounds(&[0.2, 0.6]), (-1.0, 1.0));
         // Gray is dark for low, bright for high.
         assert!(Colormap::Gray.rgb(0.0)[0] < Colormap::Gray.rgb(1.0)[0]);
     }

@@ -2,7 +2,8 @@
 //! or burn's pure-Rust CPU backend, at run time, behind one [`Device`].
 
 use burn::tensor::kind::Basic;
-use burn::tensor::{Device, Element, Tensor};
+use burn::tensor::wgpu::WgpuInitError;
+use burn::tensor::{Device, Element, Tensor, TensorData};
 use std::fmt;
 
 /// A device failed to run or hand back a computation: a lost or failing GPU, a validation
@@ -26,9 +27,14 @@ pub async fn read_vec<E: Element, const D: usize, K: Basic>(
         .into_data_async()
         .await
         .map_err(|e| DeviceError::Execution(e.to_string()))?;
-    data.convert::<E>()
-        .into_vec::<E>()
-        .map_err(|e| DeviceError::Data(format!("{e:?}")))
+    host_vec(data)
+}
+
+/// Read-back data as `E`s. `try_into_vec_as` rather than `convert`, which panics: a conversion
+/// burn cannot make (quantized data) or a malformed payload must stay an error.
+fn host_vec<E: Element>(data: TensorData) -> Result<Vec<E>, DeviceError> {
+    data.try_into_vec_as::<E>()
+        .map_err(|e| DeviceError::Data(e.to_string()))
 }
 
 /// Which kind of device is in use.
@@ -87,11 +93,10 @@ impl Compute {
     }
 
     /// Acquires the default wgpu adapter. Call once per process: burn keeps the runtime.
-    pub async fn wgpu() -> Result<Self, String> {
-        let (device, setup) = Device::wgpu_options()
-            .init_with_setup_async()
-            .await
-            .map_err(|e| e.to_string())?;
+    ///
+    /// Failing to start is not a [`DeviceError`]: there is no GPU session yet to fall back from.
+    pub async fn wgpu() -> Result<Self, WgpuInitError> {
+        let (device, setup) = Device::wgpu_options().init_with_setup_async().await?;
         let info = setup.adapter.get_info();
         Ok(Compute {
             device,
@@ -108,5 +113,52 @@ impl Compute {
     /// A one-line description for status bars and logs.
     pub fn describe(&self) -> String {
         format!("{} · {}", self.kind, self.adapter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::quantization::QuantScheme;
+    use burn::tensor::{BoolStore, DType, Int};
+
+    #[test]
+    fn read_vec_returns_the_values_converted_to_the_asked_type() {
+        let dev = Device::flex();
+        let f =
+            Tensor::<2>::from_data(TensorData::new(vec![1.5f32, -2.0, 0.25, 4.0], [2, 2]), &dev);
+        assert_eq!(
+            pollster::block_on(read_vec::<f32, 2, _>(f)),
+            Ok(vec![1.5, -2.0, 0.25, 4.0])
+        );
+        let i = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64, -7, 0], [3]), &dev);
+        assert_eq!(
+            pollster::block_on(read_vec::<i32, 1, _>(i.clone())),
+            Ok(vec![3, -7, 0])
+        );
+        assert_eq!(
+            pollster::block_on(read_vec::<f32, 1, _>(i)),
+            Ok(vec![3.0, -7.0, 0.0])
+        );
+    }
+
+    #[test]
+    fn data_that_cannot_become_the_asked_type_is_a_data_error() {
+        // A bool byte other than 0 or 1 is no valid bool: burn refuses it rather than guessing.
+        let bad = TensorData::from_bytes_vec(vec![2u8], [1], DType::Bool(BoolStore::Native));
+        let err = host_vec::<f32>(bad).unwrap_err();
+        assert!(matches!(err, DeviceError::Data(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("the device returned unexpected data: ")
+        );
+        // Quantized values have no element-wise conversion: an error, not convert()'s panic.
+        let q = Tensor::<1>::from_data(
+            TensorData::new(vec![0.5f32, -1.0, 2.0], [3]),
+            &Device::flex(),
+        )
+        .quantize_dynamic(&QuantScheme::default());
+        let err = pollster::block_on(read_vec::<f32, 1, _>(q)).unwrap_err();
+        assert!(matches!(err, DeviceError::Data(_)), "{err:?}");
     }
 }

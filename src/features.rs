@@ -1,8 +1,9 @@
 //! Feature maps: running the network on an image and reading a block's output.
 
+use crate::compute::{DeviceError, read_vec};
 use crate::image_io;
 use crate::model::{Block, ResNet, preprocess};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use image::RgbImage;
 
 /// A block's output for one image on the host, channels last: `data[(y * w + x) * c + k]`.
@@ -41,10 +42,9 @@ pub fn compute(model: &ResNet, img: &RgbImage, size: u32, last: Block) -> Vec<Te
 }
 
 /// Reads a `[1, C, H, W]` device tensor back as a channels-last [`FeatureMap`].
-pub async fn read(t: Tensor<4>) -> Result<FeatureMap, String> {
+pub async fn read(t: Tensor<4>) -> Result<FeatureMap, DeviceError> {
     let [_, c, h, w] = t.dims();
     let hwc: Tensor<3> = t.reshape([c, h, w]).permute([1, 2, 0]);
-    let data: TensorData = hwc.into_data_async().await.map_err(|e| e.to_string())?;
-    let data = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+    let data = read_vec(hwc).await?;
     Ok(FeatureMap { h, w, c, data })
 }

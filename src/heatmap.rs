@@ -4,6 +4,7 @@
 //! (bilinear between cell centres) so a page only has to put the pixels on a canvas.
 
 use crate::colormap::{Colormap, Range};
+use crate::compute::{DeviceError, read_vec};
 use crate::kernels;
 use crate::similarity::UnitMap;
 use burn::tensor::{Tensor, TensorData};
@@ -59,30 +60,78 @@ impl Heatmap {
     }
 }
 
+/// Largest heatmap image side, in pixels.
+pub const MAX_SIDE: u32 = 4096;
+
+/// Why a heatmap could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HeatmapError {
+    /// The clicked cell is not on the source grid.
+    #[error("cell ({row}, {col}) is outside the {rows}×{cols} grid")]
+    OutsideGrid {
+        /// Requested row.
+        row: usize,
+        /// Requested column.
+        col: usize,
+        /// Grid rows.
+        rows: usize,
+        /// Grid columns.
+        cols: usize,
+    },
+    /// The query and the map come from blocks of different depth.
+    #[error("the maps differ in depth ({query} vs {target} channels)")]
+    DepthMismatch {
+        /// Channels of the query's map.
+        query: usize,
+        /// Channels of the target map.
+        target: usize,
+    },
+    /// The requested image size is empty or too large.
+    #[error("heatmap size {width}×{height} is outside 1..={max}", max = MAX_SIDE)]
+    Size {
+        /// Requested width in pixels.
+        width: u32,
+        /// Requested height in pixels.
+        height: u32,
+    },
+    /// The device failed while computing or reading the map.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl HeatmapError {
+    /// The device failure behind this error, if it is one (then another device may succeed).
+    pub fn device(&self) -> Option<&DeviceError> {
+        match self {
+            HeatmapError::Device(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The heatmap of cell (`row`, `col`) of `source` over every cell of `target`.
 pub async fn for_cell(
     source: &UnitMap,
     (row, col): (usize, usize),
     target: &UnitMap,
     style: Style,
-) -> Result<Heatmap, String> {
+) -> Result<Heatmap, HeatmapError> {
     if row >= source.h || col >= source.w {
-        return Err(format!(
-            "cell ({row}, {col}) is outside the {}×{} grid",
-            source.h, source.w
-        ));
+        return Err(HeatmapError::OutsideGrid {
+            row,
+            col,
+            rows: source.h,
+            cols: source.w,
+        });
     }
     if source.c != target.c {
-        return Err(format!(
-            "the maps differ in depth ({} vs {} channels)",
-            source.c, target.c
-        ));
+        return Err(HeatmapError::DepthMismatch {
+            query: source.c,
+            target: target.c,
+        });
     }
     for_query(target, source.cell(row, col), style).await
 }
-
-/// Largest heatmap image side, in pixels.
-pub const MAX_SIDE: u32 = 4096;
 
 /// The heatmap of a unit `[1, c]` query (a cell or a prototype) over every cell of `target`.
 ///
@@ -92,12 +141,12 @@ pub async fn for_query(
     target: &UnitMap,
     query: Tensor<2>,
     style: Style,
-) -> Result<Heatmap, String> {
+) -> Result<Heatmap, HeatmapError> {
     if !(1..=MAX_SIDE).contains(&style.width) || !(1..=MAX_SIDE).contains(&style.height) {
-        return Err(format!(
-            "heatmap size {}×{} is outside 1..={MAX_SIDE}",
-            style.width, style.height
-        ));
+        return Err(HeatmapError::Size {
+            width: style.width,
+            height: style.height,
+        });
     }
     let device = target.cells.device();
     let grid = kernels::cosine(target.cells.clone(), query);
@@ -113,13 +162,8 @@ pub async fn for_query(
         lut,
         (style.width, style.height),
     );
-    let values = read(grid.into_data_async().await)?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("{e:?}"))?;
-    let rgb = read(rgb.into_data_async().await)?
-        .convert::<i32>()
-        .try_to_vec::<i32>()
-        .map_err(|e| format!("{e:?}"))?;
+    let values = read_vec::<f32, 1, _>(grid).await?;
+    let rgb = read_vec::<i32, 1, _>(rgb).await?;
     let (lo, hi) = style.range.bounds(&values);
     Ok(Heatmap {
         rows: target.h,
@@ -137,10 +181,6 @@ pub async fn for_query(
         width: style.width,
         height: style.height,
     })
-}
-
-fn read<E: std::fmt::Display>(r: Result<TensorData, E>) -> Result<TensorData, String> {
-    r.map_err(|e| format!("reading from the device failed: {e}"))
 }
 
 #[cfg(test)]
@@ -197,7 +237,41 @@ mod tests {
         assert!(h.lo < h.hi);
         let mid = Colormap::Viridis.rgb((0.5f32 * 255.0).round() / 255.0);
         assert_eq!(&h.rgba[0..3], &mid);
-        assert!(pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Fixed, 0, 3))).is_err());
-        assert!(pollster::block_on(for_cell(&m, (1, 0), &m, style(Range::Fixed, 2, 2))).is_err());
+        let size = pollster::block_on(for_cell(&m, (0, 0), &m, style(Range::Fixed, 0, 3)));
+        assert_eq!(
+            size,
+            Err(HeatmapError::Size {
+                width: 0,
+                height: 3
+            })
+        );
+        let outside = pollster::block_on(for_cell(&m, (1, 0), &m, style(Range::Fixed, 2, 2)));
+        assert_eq!(
+            outside.unwrap_err().to_string(),
+            "cell (1, 0) is outside the 1×2 grid"
+        );
+    }
+
+    #[test]
+    fn only_device_failures_are_device_errors() {
+        let (a, b) = (
+            unit_map(1, 1, 2, vec![1., 0.]),
+            unit_map(1, 1, 3, vec![1., 0., 0.]),
+        );
+        let depth =
+            pollster::block_on(for_cell(&a, (0, 0), &b, style(Range::Fixed, 1, 1))).unwrap_err();
+        assert_eq!(
+            depth,
+            HeatmapError::DepthMismatch {
+                query: 2,
+                target: 3
+            }
+        );
+        assert_eq!(depth.device(), None);
+        let lost = DeviceError::Execution("device lost".into());
+        let e = HeatmapError::from(lost.clone());
+        assert_eq!(e.device(), Some(&lost));
+        // The page shows the message as is: the device's own words, not wrapped twice.
+        assert_eq!(e.to_string(), "the device failed: device lost");
     }
 }

@@ -216,6 +216,8 @@ fn source_host(o: u32, n_out: u32, n_in: u32) -> (u32, u32, f32) {
     (i0, (i0 + 1).min(n_in - 1), s - i0 as f32)
 }
 
+/// A CPU tensor's values. Host memory already, so no device readback (and no `read_vec`): the
+/// backend op that calls this has no error to return, and `convert` makes the `expect` hold.
 fn f32s(t: FlexTensor) -> Vec<f32> {
     t.into_data()
         .convert::<f32>()

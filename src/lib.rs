@@ -18,6 +18,7 @@ pub mod segment;
 pub mod selftest;
 pub mod session;
 pub mod similarity;
+pub mod stats;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -4,6 +4,7 @@
 //! coverage) → cosine with every cell of the query → bilinear upsampling to the query's size →
 //! threshold → mask.
 
+use crate::compute::DeviceError;
 use image::{GrayImage, imageops::FilterType};
 
 /// Label value that scoring ignores (VOC's object boundaries).
@@ -16,8 +17,18 @@ pub enum SegmentError {
     #[error("the support mask has no foreground: mark the object first")]
     EmptyMask,
     /// The device failed while computing or reading the map.
-    #[error("the device failed: {0}")]
-    Device(String),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl SegmentError {
+    /// The device failure behind this error, if it is one (then another device may succeed).
+    pub fn device(&self) -> Option<&DeviceError> {
+        match self {
+            SegmentError::Device(e) => Some(e),
+            SegmentError::EmptyMask => None,
+        }
+    }
 }
 
 /// How the similarity map becomes a mask.
@@ -299,7 +310,20 @@ mod tests {
     #[test]
     fn empty_mask_is_a_clear_error() {
         let mask = GrayImage::new(10, 10);
-        assert_eq!(support_weights(&mask, 64, 2), Err(SegmentError::EmptyMask));
+        let err = support_weights(&mask, 64, 2).unwrap_err();
+        assert_eq!(err, SegmentError::EmptyMask);
+        assert_eq!(err.device(), None);
+    }
+
+    #[test]
+    fn a_device_failure_keeps_its_type_and_its_words() {
+        let bad = DeviceError::Data("2 values for 4 cells".into());
+        let err = SegmentError::from(bad.clone());
+        assert_eq!(err.device(), Some(&bad));
+        assert_eq!(
+            err.to_string(),
+            "the device returned unexpected data: 2 values for 4 cells"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! A tiny computation with exactly known results, to prove a device computes correctly.
 
+use crate::compute::{DeviceError, read_vec};
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -14,7 +15,7 @@ pub struct SelfTest {
 }
 
 /// Runs the self-test on `device`, reading back asynchronously (works in the browser).
-pub async fn run(device: &Device) -> Result<SelfTest, String> {
+pub async fn run(device: &Device) -> Result<SelfTest, DeviceError> {
     let a = Tensor::<2>::from_data(
         TensorData::new(vec![1.0f32, 2., 3., 4., 5., 6.], [2, 3]),
         device,
@@ -35,14 +36,8 @@ pub async fn run(device: &Device) -> Result<SelfTest, String> {
         Some(bias),
         ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
     );
-    let read = |d: TensorData| d.try_to_vec::<f32>().map_err(|e| format!("{e:?}"));
-    let matmul = read(
-        a.matmul(b)
-            .into_data_async()
-            .await
-            .map_err(|e| e.to_string())?,
-    )?;
-    let conv = read(y.into_data_async().await.map_err(|e| e.to_string())?)?;
+    let matmul = read_vec(a.matmul(b)).await?;
+    let conv = read_vec(y).await?;
     Ok(SelfTest { matmul, conv })
 }
 

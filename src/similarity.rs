@@ -108,7 +108,7 @@ mod tests {
     }
 
     fn read(t: Tensor<2>) -> Vec<f32> {
-        t.into_data().try_to_vec::<f32>().unwrap()
+        pollster::block_on(crate::compute::read_vec(t)).unwrap()
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The robustness sweep of the core's image decoding: every fixture of
 //! tests/reference/bad_images.py is either accepted at its upright size or refused with a clear
 //! message — never a panic. (Weights files: tests/cli.rs; the page: tests/e2e/robustness.test.mjs.)
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
 use common::*;

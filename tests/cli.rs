@@ -1,5 +1,6 @@
 //! The `featsim` tool end to end: classification of real photos with the default weights, and clear
 //! errors (never a panic) for bad weight files and images.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
 use common::*;
@@ -208,6 +209,7 @@ fn bench_prints_a_table_and_a_json_line_of_positive_medians() {
     let json: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let medians = json["median_ms"].as_object().unwrap();
     for key in [
+        "input",
         "forward_layer1",
         "forward_layer4",
         "features",

@@ -2,6 +2,7 @@
 //! (.pth and .safetensors), converted by `featsim convert`, reproduce torchvision's layer1..layer4.
 //!
 //! Tolerance: max |ours − ref| ≤ 1e-3 × max |ref| per block.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
 use common::*;

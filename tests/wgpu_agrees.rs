@@ -4,6 +4,7 @@
 //!
 //! Runs in its own test binary because burn keeps one wgpu runtime per process; the tests share
 //! it through [`gpu`].
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
 use common::*;

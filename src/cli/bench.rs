@@ -1,26 +1,82 @@
 //! `featsim bench`: how long each step of the page's work takes on a device — the forward pass to
 //! each block, one heatmap, one-shot episodes — as medians after a warm-up.
 
+use super::files::{load_image, load_weights};
+use super::{BackendArg, check_size};
 use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
 use crate::heatmap::{self, Style};
-use crate::model::{Block, ResNet};
+use crate::model::{Arch, Block, ModelSpec, ResNet, Weights};
 use crate::oneshot::{ImageFeatures, Method, predict};
-use anyhow::{Result, anyhow};
+use crate::stats::median;
+use anyhow::{Result, anyhow, bail};
 use image::{GrayImage, RgbImage};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
 use std::time::Instant;
 
+/// Arguments of `featsim bench`.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// The .bpk file to time.
+    #[arg(long, required_unless_present = "random")]
+    weights: Option<PathBuf>,
+    /// Time seeded random weights of this architecture instead (same work, no file).
+    #[arg(long, conflicts_with = "weights")]
+    random: Option<Arch>,
+    /// Square input size in pixels (multiple of 32).
+    #[arg(long, default_value_t = 512)]
+    size: u32,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+    backend: BackendArg,
+    /// Timed runs per step, after one warm-up run.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Image to use (default: a synthetic 640×480 one).
+    #[arg(long)]
+    image: Option<PathBuf>,
+}
+
+/// Builds the model from the file or seeded random weights, then times every step.
+pub fn run(args: BenchArgs) -> Result<()> {
+    check_size(args.size)?;
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let compute = args.backend.compute()?;
+    let (w, label) = match (args.weights, args.random) {
+        (Some(p), _) => (load_weights(&p)?, p.display().to_string()),
+        (None, Some(arch)) => (
+            Weights::random(ModelSpec::torchvision(arch, "random", "featsim bench"), 7),
+            format!("random {}", arch.name()),
+        ),
+        (None, None) => bail!("give --weights or --random ARCH"),
+    };
+    let model = ResNet::new(&w, &compute.device)?;
+    let image = args.image.map(|p| load_image(&p)).transpose()?;
+    time_steps(
+        &model,
+        &compute,
+        Plan {
+            size: args.size,
+            runs: args.runs,
+            image,
+            weights: label,
+        },
+    )
+}
+
 /// What to time and how often.
-pub struct Plan {
+struct Plan {
     /// Square input size.
-    pub size: u32,
+    size: u32,
     /// Timed runs per step (after one warm-up run).
-    pub runs: usize,
+    runs: usize,
     /// The test image (a synthetic one when `None`).
-    pub image: Option<RgbImage>,
+    image: Option<RgbImage>,
     /// What the weights are, for the report.
-    pub weights: String,
+    weights: String,
 }
 
 /// One timed step.
@@ -31,21 +87,15 @@ struct Row {
 }
 
 impl Row {
+    /// Never NaN here: `run` refuses `--runs 0`.
     fn median(&self) -> f64 {
-        let mut v = self.ms.clone();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            0.5 * (v[n / 2 - 1] + v[n / 2])
-        }
+        median(&self.ms)
     }
 }
 
 /// A deterministic 640×480 photo stand-in: smooth gradients and a disc, so every step has
 /// non-trivial work (timings do not depend on content).
-pub fn synthetic_image() -> RgbImage {
+fn synthetic_image() -> RgbImage {
     RgbImage::from_fn(640, 480, |x, y| {
         let d = ((x as f32 - 400.0).powi(2) + (y as f32 - 220.0).powi(2)).sqrt();
         let disc = if d < 120.0 { 90 } else { 0 };
@@ -59,7 +109,7 @@ pub fn synthetic_image() -> RgbImage {
 
 /// Runs every step `runs + 1` times (the first is a warm-up: shader compilation, autotune) and
 /// prints a table and a JSON line.
-pub fn run(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
+fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
     let img = plan.image.clone().unwrap_or_else(synthetic_image);
     let other = image::imageops::flip_horizontal(&img);
     let size = plan.size;
@@ -79,7 +129,7 @@ pub fn run(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
         height: size,
     };
 
-    let steps = 4 + 1 + 1 + 3;
+    let steps = 1 + 4 + 1 + 1 + 3;
     let pb = ProgressBar::new(((plan.runs + 1) * steps) as u64);
     pb.set_style(
         ProgressStyle::with_template("bench {bar:30} {pos}/{len} {msg}").expect("template"),
@@ -101,6 +151,14 @@ pub fn run(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
             Ok(())
         };
 
+    time(
+        "input",
+        format!("image → resize to {size}² → normalised input on the device"),
+        &mut || {
+            drop(crate::features::input(model, &img, size));
+            sync()
+        },
+    )?;
     let input = crate::features::input(model, &img, size);
     for block in Block::ALL {
         let key = [

@@ -19,9 +19,51 @@ pub enum TorchvisionError {
     /// A tensor with a dtype we cannot use.
     #[error("tensor '{0}' has dtype {1}, expected float32/float16/bfloat16")]
     Dtype(String, String),
+    /// No supported depth matches the tensor names, and none was given.
+    #[error(
+        "not a torchvision ResNet state dict (no layer1..layer4 blocks of ResNet-18, 34, 50, 101 or \
+         152 found)"
+    )]
+    UnknownDepth,
     /// Tensors do not fit the architecture.
     #[error(transparent)]
     Weights(#[from] WeightsError),
+}
+
+/// Imports a torchvision ResNet `.safetensors` state dict that came as `file_name` (which titles
+/// it); `arch: None` reads the depth from the tensor names. The page and `featsim convert` both
+/// come through here.
+pub fn from_safetensors(
+    bytes: &[u8],
+    file_name: &str,
+    arch: Option<Arch>,
+) -> Result<Weights, TorchvisionError> {
+    import(read_safetensors(bytes)?, file_name, arch)
+}
+
+/// Builds weights from a state dict read from `file_name` (`.safetensors` or `.pth`): the depth is
+/// `arch`, or else read from the tensor names; the name shown is "ResNet-50 · file_name".
+pub fn import(
+    state: BTreeMap<String, HostTensor>,
+    file_name: &str,
+    arch: Option<Arch>,
+) -> Result<Weights, TorchvisionError> {
+    // A state dict does not record its depth, but its block names give it away.
+    let arch = match arch {
+        Some(a) => a,
+        None => infer_arch(&state).ok_or(TorchvisionError::UnknownDepth)?,
+    };
+    from_state_dict(
+        arch,
+        state,
+        &format!("{} · {file_name}", title(arch)),
+        &format!("torchvision state dict {file_name}"),
+    )
+}
+
+/// "ResNet-50" for resnet50: how the paper and torchvision's docs write it.
+fn title(arch: Arch) -> String {
+    format!("ResNet-{}", &arch.name()["resnet".len()..])
 }
 
 /// Builds weights from a torchvision state dict given as name → f32 tensor.
@@ -137,6 +179,65 @@ pub fn read_pth(path: &std::path::Path) -> Result<BTreeMap<String, HostTensor>, 
 mod tests {
     use super::*;
     use crate::model::weights::expected_tensors;
+
+    /// A `.safetensors` file of these f32 tensors.
+    fn safetensors_of(tensors: &BTreeMap<String, HostTensor>) -> Vec<u8> {
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+            .iter()
+            .map(|(n, t)| {
+                let data = t.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+                (n.clone(), t.shape.clone(), data)
+            })
+            .collect();
+        let views = bytes.iter().map(|(n, shape, data)| {
+            let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data);
+            (n.as_str(), view.unwrap())
+        });
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn a_safetensors_file_that_is_no_resnet_is_refused_clearly() {
+        let state = BTreeMap::from([(
+            "encoder.weight".to_owned(),
+            HostTensor::new(vec![2, 3], vec![0.5; 6]),
+        )]);
+        let err = from_safetensors(&safetensors_of(&state), "bert.safetensors", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not a torchvision ResNet state dict (no layer1..layer4 blocks of ResNet-18, 34, 50, \
+             101 or 152 found)"
+        );
+        // With the depth given, what is missing for it is named instead.
+        let err = from_safetensors(
+            &safetensors_of(&state),
+            "bert.safetensors",
+            Some(Arch::Resnet18),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, TorchvisionError::Weights(WeightsError::Missing { .. })),
+            "{err}"
+        );
+        let err = from_safetensors(b"not safetensors", "x.safetensors", None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("not a readable .safetensors file: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_resnet_safetensors_file_is_imported_under_its_file_name() {
+        let spec = ModelSpec::torchvision(Arch::Resnet18, "t", "t");
+        let random = Weights::random(spec, 3);
+        let bytes = safetensors_of(&random.tensors);
+        let w = from_safetensors(&bytes, "r18.safetensors", None).unwrap();
+        assert_eq!(w.spec.arch, Arch::Resnet18);
+        assert_eq!(w.spec.name, "ResNet-18 · r18.safetensors");
+        assert_eq!(w.spec.source, "torchvision state dict r18.safetensors");
+        assert_eq!(w.tensors, random.tensors);
+    }
 
     #[test]
     fn the_depth_is_read_from_the_tensor_names() {

@@ -6,7 +6,9 @@ pub mod preprocess;
 pub mod resnet;
 pub mod spec;
 pub mod weights;
+pub mod weights_file;
 
 pub use resnet::ResNet;
 pub use spec::{Arch, Block, Layout, ModelSpec, Preprocess};
 pub use weights::{Precision, Weights, WeightsError};
+pub use weights_file::{OpenWeightsError, open_weights};

@@ -5,6 +5,7 @@
 
 use super::spec::{Block, ModelSpec, stage_stride};
 use super::weights::{HostTensor, Weights, WeightsError};
+use crate::compute::{DeviceError, read_vec};
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::module::{adaptive_avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
@@ -136,18 +137,14 @@ impl ResNet {
 
     /// Resolves once every upload of the weights has reached the device (a one-value readback,
     /// queued after them), so load times are honest on asynchronous devices.
-    pub async fn uploaded(&self) -> Result<(), String> {
+    pub async fn uploaded(&self) -> Result<(), DeviceError> {
         let last = self.stages[3]
             .last()
             .and_then(|b| b.convs.last())
             .expect("four non-empty stages");
-        last.bias
-            .clone()
-            .slice(0..1)
-            .into_data_async()
+        read_vec::<f32, 1, _>(last.bias.clone().slice(0..1))
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map(drop)
     }
 
     /// What network this is.
@@ -158,11 +155,6 @@ impl ResNet {
     /// The device the weights live on.
     pub fn device(&self) -> &Device {
         &self.device
-    }
-
-    /// Whether the weights include an ImageNet classifier.
-    pub fn has_head(&self) -> bool {
-        self.head.is_some()
     }
 
     fn stem(&self, x: Tensor<4>) -> Tensor<4> {

@@ -15,10 +15,11 @@
 //! Each constant was measured on the VOC sample (README, "One-shot variants").
 
 use super::ImageFeatures;
+use crate::compute::read_vec;
 use crate::model::Block;
 use crate::segment::{SegmentError, support_weights, upsample_bilinear};
 use crate::similarity::{UnitMap, normalize_rows};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use image::GrayImage;
 
 /// Weight of the support prototypes against the query's own (step 3).
@@ -53,7 +54,7 @@ pub async fn score(
     let p = weighted(s, &cov);
     let bg_cov: Vec<f32> = cov.iter().map(|c| 1.0 - c).collect();
     let b = weighted(s, &bg_cov);
-    let m0 = read_f32(q.cosine(p.clone())).await?;
+    let m0: Vec<f32> = read_vec(q.cosine(p.clone())).await?;
     let (lo, hi) = m0
         .iter()
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
@@ -63,7 +64,7 @@ pub async fn score(
     let mut fg: Vec<bool> = m0.iter().map(|&v| v > mid).collect();
 
     // 2. Cycle check against the support's nearest cell.
-    let nearest = read_i64(
+    let nearest: Vec<i64> = read_vec(
         q.cells
             .clone()
             .matmul(s.cells.clone().transpose())
@@ -100,7 +101,7 @@ pub async fn score(
     for _ in 0..WALK_STEPS {
         d = a.clone().matmul(d);
     }
-    let d = read_f32(d).await?;
+    let d: Vec<f32> = read_vec(d).await?;
     let coarse = upsample_bilinear(&d, q.h, q.w, width, height);
 
     // 5. Refinement on the next finer block, where there is one.
@@ -121,7 +122,7 @@ pub async fn score(
         .map(|&v| f32::from(u8::from(v <= -band)))
         .collect();
     let e = q2.cosine(weighted(q2, &fine_fg)) - q2.cosine(weighted(q2, &fine_bg));
-    let e = read_f32(e).await?;
+    let e: Vec<f32> = read_vec(e).await?;
     let fine = upsample_bilinear(&e, q2.h, q2.w, width, height);
 
     // 6. Fuse at the query's size.
@@ -130,22 +131,4 @@ pub async fn score(
         .zip(&fine)
         .map(|(c, f)| (1.0 - FINE_SHARE) * c + FINE_SHARE * f)
         .collect())
-}
-
-async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, SegmentError> {
-    t.into_data_async()
-        .await
-        .map_err(|e| SegmentError::Device(e.to_string()))?
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|e| SegmentError::Device(format!("{e:?}")))
-}
-
-async fn read_i64(t: Tensor<2, Int>) -> Result<Vec<i64>, SegmentError> {
-    t.into_data_async()
-        .await
-        .map_err(|e| SegmentError::Device(e.to_string()))?
-        .convert::<i64>()
-        .try_to_vec::<i64>()
-        .map_err(|e| SegmentError::Device(format!("{e:?}")))
 }

@@ -3,6 +3,7 @@
 
 pub mod best;
 
+use crate::compute::read_vec;
 use crate::model::{Block, ResNet};
 use crate::segment::{SegmentError, Threshold, support_weights, upsample_bilinear};
 use crate::similarity::UnitMap;
@@ -63,7 +64,11 @@ pub struct ImageFeatures {
 impl ImageFeatures {
     /// Runs the model up to `last` on an image.
     pub fn compute(model: &ResNet, img: &RgbImage, size: u32, last: Block) -> Self {
-        let blocks = crate::features::compute(model, img, size, last);
+        Self::from_blocks(size, crate::features::compute(model, img, size, last))
+    }
+
+    /// The unit maps of block outputs `layer1..` (from [`crate::features::compute`]) at `size`.
+    pub fn from_blocks(size: u32, blocks: Vec<Tensor<4>>) -> Self {
         ImageFeatures {
             size,
             maps: blocks.into_iter().map(UnitMap::from_block).collect(),
@@ -114,12 +119,6 @@ pub async fn predict(
 /// Reads a `[h, w]` map back and upsamples it to `width`×`height`.
 async fn upsampled(map: Tensor<2>, width: usize, height: usize) -> Result<Vec<f32>, SegmentError> {
     let [h, w] = map.dims();
-    let data = map
-        .into_data_async()
-        .await
-        .map_err(|e| SegmentError::Device(e.to_string()))?;
-    let values = data
-        .try_to_vec::<f32>()
-        .map_err(|e| SegmentError::Device(format!("{e:?}")))?;
+    let values = read_vec(map).await?;
     Ok(upsample_bilinear(&values, h, w, width, height))
 }

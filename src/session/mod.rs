@@ -6,7 +6,7 @@
 //!
 //! Leaves first: `side`, `mode`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
-//! `progress`, `results`, `embed`, `export`, `gallery`, `models`, `weights_file`.
+//! `progress`, `results`, `embed`, `export`, `gallery`, `models`.
 
 pub mod cache;
 pub mod embed;
@@ -28,4 +28,3 @@ pub mod schedule;
 pub mod settings;
 pub mod side;
 pub mod threshold;
-pub mod weights_file;

@@ -5,7 +5,7 @@ use crate::model::ResNet;
 use crate::session::messages::Action;
 use crate::session::models::{ModelEntry, ModelRef};
 use crate::session::progress::WeightsProgress;
-use crate::session::weights_file;
+
 use crate::ui::browser::clock::{now_ms, yield_to_browser};
 use crate::ui::browser::fetch::fetch_with_progress;
 use crate::ui::browser::files::read_file_with_progress;
@@ -117,7 +117,7 @@ async fn build(ctx: Ctx, source: &ModelSource) -> Result<(ResNet, usize, f64), S
     ctx.dev.weights.set(WeightsProgress::Building);
     // Let the browser paint the new status before the synchronous parse and upload.
     yield_to_browser().await;
-    let weights = weights_file::parse(bytes, &file_name)?;
+    let weights = crate::model::open_weights(bytes, &file_name).map_err(|e| e.to_string())?;
     let device = ctx.engine().compute().device;
     let net = ResNet::new(&weights, &device).map_err(|e| format!("{file_name}: {e}"))?;
     drop(weights);

@@ -32,7 +32,10 @@ use web_sys::{DragEvent, KeyboardEvent, PointerEvent};
 
 /// One of the two panels.
 #[component]
-pub fn Panel(side: Side) -> impl IntoView {
+pub fn Panel(
+    /// Which panel: the left one picks cells, the right one shows the map.
+    side: Side,
+) -> impl IntoView {
     let ctx = ctx();
     let (ui, out) = (ctx.ui, ctx.out);
     let image = ui.images[side.index()];

@@ -1,20 +1,82 @@
-//! `featsim eval-oneshot` and `featsim similarity`: the one-shot protocol of ../shared/voc/README.md
-//! and heatmap images, over the library's recipes.
+//! `featsim eval-oneshot`: the one-shot protocol of ../shared/voc/README.md over the library's
+//! recipes — every ordered (support, query) pair of a class, scored by IoU.
 
-use crate::colormap::{Colormap, Range};
+use super::ModelArgs;
+use super::files::write_npy;
 use crate::compute::Compute;
-use crate::heatmap::{self, Style};
 use crate::image_io;
 use crate::masks::{VOC_CLASSES, class_mask, read_labels};
 use crate::model::{Block, ResNet};
 use crate::oneshot::{ImageFeatures, Method, predict};
 use crate::segment::{Confusion, Threshold};
 use anyhow::{Context, Result, bail};
+use image::GrayImage;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Arguments of `featsim eval-oneshot`.
+#[derive(clap::Args)]
+pub struct EvalOneshotArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Folder with JPEGImages/, SegmentationClass/ and classes.json.
+    #[arg(long)]
+    data: PathBuf,
+    /// Recipe: plain or best; several (`plain,best`) share one pass of features and are scored
+    /// one after the other.
+    #[arg(long, default_value = "plain", value_delimiter = ',')]
+    method: Vec<Method>,
+    /// mid, otsu or a value in [-1, 1]; default: each recipe's own (plain: mid, best: 0).
+    #[arg(long)]
+    threshold: Option<Threshold>,
+    /// Also write each image's --layer features, as `featsim features` would, to
+    /// DIR/<layer>/<image>.npy (for the independent reference, tests/reference/oneshot_ref.py).
+    #[arg(long, value_name = "DIR")]
+    dump_features: Option<PathBuf>,
+    /// Run only the episode with this support and query (image names without extension).
+    #[arg(long, value_parser = parse_pair)]
+    pair: Option<(String, String)>,
+}
+
+/// Loads the model, then runs and scores the episodes.
+pub fn run(args: EvalOneshotArgs) -> Result<()> {
+    let (compute, model) = args.model.load()?;
+    let episodes = Episodes {
+        data: &args.data,
+        only: args.pair.as_ref(),
+    };
+    let (block, size) = (args.model.layer, args.model.size);
+    let set = load(
+        &model,
+        &episodes,
+        block,
+        size,
+        args.dump_features.as_deref(),
+    )?;
+    for (i, &method) in args.method.iter().enumerate() {
+        if args.method.len() > 1 {
+            if i > 0 {
+                println!();
+            }
+            println!("recipe {}", method.name());
+        }
+        let threshold = args.threshold.unwrap_or(method.default_threshold());
+        score(&set, &compute, &episodes, block, method, threshold)?;
+    }
+    Ok(())
+}
+
+/// `--pair SUPPORT,QUERY`.
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once(',') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
+        _ => Err(format!("'{s}': expected SUPPORT,QUERY (image names)")),
+    }
+}
+
+/// A progress bar over `len` items.
 fn bar(len: usize, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len as u64);
     pb.set_style(
@@ -26,11 +88,11 @@ fn bar(len: usize, what: &str) -> ProgressBar {
 }
 
 /// Which episodes to run: every ordered pair of each class in `data`, or only one.
-pub struct Episodes<'a> {
+struct Episodes<'a> {
     /// The data folder (layout of ../shared/voc).
-    pub data: &'a Path,
+    data: &'a Path,
     /// (support, query) image names when only that episode should run.
-    pub only: Option<&'a (String, String)>,
+    only: Option<&'a (String, String)>,
 }
 
 impl Episodes<'_> {
@@ -39,16 +101,27 @@ impl Episodes<'_> {
     }
 }
 
-/// Runs every ordered (support, query) pair of every class; prints per-class IoU and the totals.
-pub fn eval_oneshot(
+/// The episodes' classes, each image's features and label mask, computed once for every recipe.
+struct EvalSet {
+    /// Image names per class (classes.json, narrowed to `--pair`).
+    classes: BTreeMap<String, Vec<String>>,
+    /// Features per image name.
+    feats: BTreeMap<String, ImageFeatures>,
+    /// VOC label mask per image name.
+    labels: BTreeMap<String, GrayImage>,
+    /// Seconds spent on the features.
+    feature_secs: f64,
+}
+
+/// Reads classes.json, computes every listed image's features up to `block` (writing that
+/// block's raw map under `dump` when asked) and reads the label masks.
+fn load(
     model: &ResNet,
-    compute: &Compute,
-    episodes: Episodes,
+    episodes: &Episodes,
     block: Block,
     size: u32,
-    method: Method,
-    threshold: Threshold,
-) -> Result<()> {
+    dump: Option<&Path>,
+) -> Result<EvalSet> {
     let data = episodes.data;
     let mut classes: BTreeMap<String, Vec<String>> = serde_json::from_str(
         &std::fs::read_to_string(data.join("classes.json")).context("reading classes.json")?,
@@ -64,9 +137,13 @@ pub fn eval_oneshot(
             bail!("no class of classes.json lists both {s} and {q}");
         }
     }
-    let mut names: Vec<&String> = classes.values().flatten().collect();
+    let mut names: Vec<String> = classes.values().flatten().cloned().collect();
     names.sort();
     names.dedup();
+    let dump = dump.map(|d| d.join(block.name()));
+    if let Some(d) = &dump {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
 
     // Features once per image; the recipes only compare them.
     let t0 = Instant::now();
@@ -77,8 +154,17 @@ pub fn eval_oneshot(
         let bytes = std::fs::read(data.join("JPEGImages").join(format!("{name}.jpg")))
             .with_context(|| format!("image {name}"))?;
         let img = image_io::decode(&bytes).with_context(|| format!("image {name}"))?;
-        let f = ImageFeatures::compute(model, &img, size, block);
-        feats.insert(name.as_str(), f);
+        let blocks = crate::features::compute(model, &img, size, block);
+        if let Some(d) = &dump {
+            let last = blocks
+                .last()
+                .expect("one map per block up to `block`")
+                .clone();
+            let map = pollster::block_on(crate::features::read(last))?;
+            let shape = [map.h as u64, map.w as u64, map.c as u64];
+            write_npy(&d.join(format!("{name}.npy")), &shape, &map.data)?;
+        }
+        feats.insert(name.clone(), ImageFeatures::from_blocks(size, blocks));
         let mask_bytes = std::fs::read(data.join("SegmentationClass").join(format!("{name}.png")))
             .with_context(|| format!("mask {name}"))?;
         let l = read_labels(&mask_bytes).with_context(|| format!("mask {name}"))?;
@@ -89,11 +175,36 @@ pub fn eval_oneshot(
                 img.dimensions()
             );
         }
-        labels.insert(name.as_str(), l);
+        labels.insert(name.clone(), l);
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let feature_secs = t0.elapsed().as_secs_f64();
+    Ok(EvalSet {
+        classes,
+        feats,
+        labels,
+        feature_secs: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs every ordered (support, query) pair of every class with one recipe; prints per-class IoU
+/// and the totals.
+fn score(
+    set: &EvalSet,
+    compute: &Compute,
+    episodes: &Episodes,
+    block: Block,
+    method: Method,
+    threshold: Threshold,
+) -> Result<()> {
+    let EvalSet {
+        classes,
+        feats,
+        labels,
+        feature_secs,
+    } = set;
+    let feature_secs = *feature_secs;
+    let images_count = feats.len();
 
     let total: usize = classes
         .values()
@@ -142,7 +253,7 @@ pub fn eval_oneshot(
         "time per episode: {episode_ms:.1} ms on {} ({:.1} s features for {} images, {:.1} ms comparison per episode)",
         compute.describe(),
         feature_secs,
-        names.len(),
+        images_count,
         1e3 * t1.elapsed().as_secs_f64() / total as f64
     );
     let miou = ious.iter().sum::<f64>() / ious.len().max(1) as f64;
@@ -150,63 +261,5 @@ pub fn eval_oneshot(
         "mIoU={miou:.3} FB-IoU={:.3} episodes={total}",
         total_fg.fb_iou()
     );
-    Ok(())
-}
-
-/// Writes the heatmap of cell `cell` of `left` over `right` (PNG at `right`'s size); `right` is
-/// `None` for self-similarity.
-#[allow(clippy::too_many_arguments)]
-pub fn similarity(
-    model: &ResNet,
-    left: &image::RgbImage,
-    right: Option<&image::RgbImage>,
-    block: Block,
-    size: u32,
-    (row, col): (usize, usize),
-    cmap: Colormap,
-    range: Range,
-    out: &Path,
-    values_out: Option<&Path>,
-) -> Result<()> {
-    let l = ImageFeatures::compute(model, left, size, block);
-    // Self-similarity reuses the left features instead of running the network again.
-    let r = right.map(|img| ImageFeatures::compute(model, img, size, block));
-    let right = right.unwrap_or(left);
-    let (lm, rm) = (l.block(block), r.as_ref().unwrap_or(&l).block(block));
-    if row >= lm.h || col >= lm.w {
-        bail!(
-            "--cell {row},{col} is outside the {}×{} grid of {block} at {size}²",
-            lm.h,
-            lm.w
-        );
-    }
-    let (width, height) = right.dimensions();
-    let style = Style {
-        cmap,
-        range,
-        width,
-        height,
-    };
-    let heat = pollster::block_on(heatmap::for_cell(lm, (row, col), rm, style))
-        .map_err(anyhow::Error::msg)?;
-    if let Some(p) = values_out {
-        super::write_npy(p, &[heat.rows as u64, heat.cols as u64], &heat.values)?;
-    }
-    let colours = &heat.rgba;
-    let mut blended = right.clone();
-    for (px, c) in blended.pixels_mut().zip(colours.chunks_exact(4)) {
-        for (p, &h) in px.0.iter_mut().zip(c) {
-            *p = ((u16::from(*p) * 2 + u16::from(h) * 3) / 5) as u8;
-        }
-    }
-    blended
-        .save(out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    if let Some(&(by, bx, v)) = heat.top_k(1).first() {
-        eprintln!(
-            "best match of cell ({row},{col}): ({by},{bx}) cosine {v:.3}; wrote {}",
-            out.display()
-        );
-    }
     Ok(())
 }

@@ -1,0 +1,188 @@
+//! `featsim convert`: TF.js or torchvision weights to FeatSim's .bpk file.
+
+use crate::model::import_torchvision::{TorchvisionError, from_safetensors, import, read_pth};
+use crate::model::{Arch, Precision, import_tfjs};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+/// Source format for `convert`.
+#[derive(Clone, Copy, ValueEnum)]
+enum SourceFormat {
+    /// A TF.js layers model of Keras' ResNet50 (model.json + shards).
+    Tfjs,
+    /// A torchvision ResNet state dict (.pth or .safetensors).
+    Torchvision,
+}
+
+/// On-disk precision of a converted file.
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    /// Half the size (default).
+    F16,
+    /// Exact.
+    F32,
+}
+
+/// Arguments of `featsim convert`.
+#[derive(clap::Args)]
+pub struct ConvertArgs {
+    /// Source format.
+    #[arg(long)]
+    from: SourceFormat,
+    /// model.json (tfjs) or the .pth/.safetensors file (torchvision).
+    input: PathBuf,
+    /// Architecture of a torchvision file (default: read from the tensor names).
+    #[arg(long)]
+    arch: Option<Arch>,
+    /// Class labels for a tfjs model (JSON: list, or object index → name); default
+    /// `../assets/labels.json` beside model.json when present.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Name shown in the page.
+    #[arg(long)]
+    name: Option<String>,
+    /// Storage precision.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F16)]
+    precision: PrecisionArg,
+    /// Output .bpk file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Imports the input, then writes it as a .bpk in the chosen precision.
+pub fn run(args: ConvertArgs) -> Result<()> {
+    let (input, out) = (args.input.as_path(), args.out.as_path());
+    let pb = spinner(&format!("converting {}", input.display()));
+    let mut weights = match args.from {
+        SourceFormat::Tfjs => {
+            let json = std::fs::read_to_string(input)
+                .with_context(|| format!("cannot read {}", input.display()))?;
+            let dir = input.parent().unwrap_or(Path::new("."));
+            let mut shards = Vec::new();
+            for p in import_tfjs::shard_paths(&json)? {
+                let path = dir.join(&p);
+                shards.extend(
+                    std::fs::read(&path)
+                        .with_context(|| format!("cannot read shard {}", path.display()))?,
+                );
+            }
+            let default_labels = dir.join("../assets/labels.json");
+            let labels = match &args.labels {
+                Some(p) => read_labels(p)?,
+                None if default_labels.exists() => read_labels(&default_labels)?,
+                None => Vec::new(),
+            };
+            import_tfjs::import(&json, &shards, labels)?
+        }
+        SourceFormat::Torchvision => {
+            let mut w = torchvision(input, args.arch)?;
+            if let Some(l) = &args.labels {
+                w.spec.labels = read_labels(l)?;
+            }
+            w
+        }
+    };
+    if let Some(n) = args.name {
+        weights.spec.name = n;
+    }
+    let precision = match args.precision {
+        PrecisionArg::F16 => Precision::F16,
+        PrecisionArg::F32 => Precision::F32,
+    };
+    let bytes = weights.to_bpk(precision)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Write then rename, so an interrupted run never leaves a half file under the final name.
+    // The process id keeps two concurrent conversions to the same file from sharing a temp file.
+    let tmp = out.with_extension(format!("bpk.{}.partial", std::process::id()));
+    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
+    pb.finish_and_clear();
+    eprintln!(
+        "wrote {} ({}, {} {:?}, {:.1} MB)",
+        out.display(),
+        weights.spec.name,
+        weights.spec.arch,
+        precision,
+        bytes.len() as f64 / 1e6
+    );
+    Ok(())
+}
+
+/// Imports a torchvision state dict (.safetensors, or .pth/.pt through the native-only reader).
+fn torchvision(input: &Path, arch: Option<Arch>) -> Result<crate::model::Weights> {
+    let file = input
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let imported = match ext {
+        "safetensors" => from_safetensors(
+            &std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?,
+            &file,
+            arch,
+        ),
+        "pth" | "pt" => read_pth(input).and_then(|state| import(state, &file, arch)),
+        _ => bail!("{}: expected a .pth or .safetensors file", input.display()),
+    };
+    match imported {
+        // On the command line the way out is a flag.
+        Err(TorchvisionError::UnknownDepth) => bail!(
+            "cannot tell the ResNet depth from the tensor names; give --arch resnet18|34|50|101|152"
+        ),
+        other => Ok(other?),
+    }
+}
+
+/// A spinner for a step with no measurable progress.
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+    );
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// Class labels from JSON: a list, or an object from index ("0".."N-1") to name.
+fn read_labels(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .context("labels must be strings")
+            })
+            .collect(),
+        serde_json::Value::Object(map) => {
+            let mut pairs: Vec<(usize, String)> = map
+                .into_iter()
+                .map(|(k, v)| {
+                    Ok((
+                        k.parse()?,
+                        v.as_str().context("labels must be strings")?.to_owned(),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            pairs.sort();
+            if pairs.iter().enumerate().any(|(i, (k, _))| *k != i) {
+                bail!("{}: label indices must be 0..N", path.display());
+            }
+            Ok(pairs.into_iter().map(|(_, v)| v).collect())
+        }
+        _ => bail!(
+            "{}: expected a JSON list or object of labels",
+            path.display()
+        ),
+    }
+}

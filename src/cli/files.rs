@@ -1,0 +1,38 @@
+//! The tool's files: weights and images in, `.npy` arrays out, each error naming its path.
+
+use crate::image_io;
+use crate::model::Weights;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// Reads and verifies a .bpk file.
+pub fn load_weights(path: &Path) -> Result<Weights> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Weights::from_bpk(bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// Reads and decodes an image file.
+pub fn load_image(path: &Path) -> Result<image::RgbImage> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    image_io::decode(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// Writes `data` as a `.npy` array of `shape` (row-major).
+pub fn write_npy<T: npyz::AutoSerialize + Copy>(
+    path: &Path,
+    shape: &[u64],
+    data: &[T],
+) -> Result<()> {
+    use npyz::WriterBuilder;
+    let file = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(file)
+        .begin_nd()?;
+    w.extend(data.iter().copied())?;
+    w.finish()?;
+    Ok(())
+}
