@@ -72,7 +72,7 @@ pub async fn run(
                 out.heat[source.index()].set(None);
                 e.keys.borrow_mut().heat = Some(key.clone());
             }
-            Err(err) => return sinks.device_error(format!("heatmap: {err}")),
+            Err(err) => return sinks.failed("heatmap", &err),
         }
     }
     if e.superseded() {
@@ -94,7 +94,7 @@ pub async fn run(
                 cell: c,
                 heat,
             }),
-            Err(err) => return sinks.device_error(format!("block strip: {err}")),
+            Err(err) => return sinks.failed("block strip", &err),
         }
         if e.superseded() {
             return;

@@ -69,7 +69,7 @@ pub async fn run(
             e.keys.borrow_mut().seg = Some(key);
             return;
         }
-        Err(err) => return sinks.device_error(format!("segmentation: {err}")),
+        Err(err) => return sinks.failed("segmentation", &err),
     };
     let (iou, iou_note, truth) = match r.truth() {
         Some((m, class)) if m.labels.dimensions() == (query.width, query.height) => {

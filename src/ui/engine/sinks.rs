@@ -1,7 +1,9 @@
 //! Where a refresh puts its results.
 
+use crate::compute::FromDevice;
 use crate::ui::notify;
 use crate::ui::signals::{Dev, Out};
+use std::fmt::Display;
 
 /// Where a refresh puts its results.
 #[derive(Clone, Copy)]
@@ -13,8 +15,14 @@ pub struct Sinks {
 }
 
 impl Sinks {
-    /// Reports a failed device operation.
-    pub fn device_error(&self, text: impl Into<String>) {
-        notify::device_error(self.out, self.dev, text);
+    /// Reports a failed step (`what`: "heatmap", …): a device failure offers the CPU, any other
+    /// error is shown as it is. Decided by the error's type, never by its words.
+    pub fn failed<E: FromDevice + Display>(&self, what: &str, err: &E) {
+        let text = format!("{what}: {err}");
+        if err.device().is_some() {
+            notify::device_error(self.out, self.dev, text);
+        } else {
+            notify::error(self.out, text);
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::sinks::Sinks;
 use super::{Engine, explore, segment};
+use crate::compute::{DeviceError, read_vec};
 use crate::model::{Block, ResNet};
 use crate::oneshot::ImageFeatures;
 use crate::session::image::PanelImage;
@@ -52,14 +53,14 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
     let size = r.settings.size;
     let lf = match features(e, sinks, &net, generation, left, size).await {
         Ok(f) => f,
-        Err(err) => return sinks.device_error(err),
+        Err(err) => return sinks.failed("features", &err),
     };
     let rf = if right.id == left.id {
         lf.clone()
     } else {
         match features(e, sinks, &net, generation, right, size).await {
             Ok(f) => f,
-            Err(err) => return sinks.device_error(err),
+            Err(err) => return sinks.failed("features", &err),
         }
     };
     if e.superseded() {
@@ -82,7 +83,7 @@ async fn features(
     generation: u32,
     img: &PanelImage,
     size: u32,
-) -> Result<Rc<ImageFeatures>, String> {
+) -> Result<Rc<ImageFeatures>, DeviceError> {
     let key = (img.id, size, generation);
     if let Some(f) = e.cache.borrow_mut().get(key) {
         return Ok(f);
@@ -96,10 +97,10 @@ async fn features(
     let f = ImageFeatures::compute(net, &img.rgb, size, Block::Layer4);
     // One value of each block, read in order, tells when that block is done.
     for (i, m) in f.maps.iter().enumerate() {
-        let probe = m.cells.clone().slice([0..1, 0..1]).into_data_async().await;
+        let probe = read_vec::<f32, 2, _>(m.cells.clone().slice([0..1, 0..1])).await;
         if let Err(err) = probe {
             busy.set(None);
-            return Err(format!("computing features failed: {err}"));
+            return Err(err);
         }
         busy.set(Some(Busy::features(&img.name, size, on, i + 1)));
     }
