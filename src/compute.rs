@@ -18,6 +18,19 @@ pub enum DeviceError {
     Data(String),
 }
 
+/// An error that may have come from the device: the page offers the CPU exactly when
+/// [`FromDevice::device`] is `Some`.
+pub trait FromDevice {
+    /// The device failure behind this error, if it is one (then another device may succeed).
+    fn device(&self) -> Option<&DeviceError>;
+}
+
+impl FromDevice for DeviceError {
+    fn device(&self) -> Option<&DeviceError> {
+        Some(self)
+    }
+}
+
 /// Reads a tensor back to the host as `E`s (converting the element type if needed): the one
 /// readback every core computation uses, so device failures surface as [`DeviceError`].
 pub async fn read_vec<E: Element, const D: usize, K: Basic>(

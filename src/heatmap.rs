@@ -4,7 +4,7 @@
 //! (bilinear between cell centres) so a page only has to put the pixels on a canvas.
 
 use crate::colormap::{Colormap, Range};
-use crate::compute::{DeviceError, read_vec};
+use crate::compute::{DeviceError, FromDevice, read_vec};
 use crate::kernels;
 use crate::similarity::UnitMap;
 use burn::tensor::{Tensor, TensorData};
@@ -99,9 +99,8 @@ pub enum HeatmapError {
     Device(#[from] DeviceError),
 }
 
-impl HeatmapError {
-    /// The device failure behind this error, if it is one (then another device may succeed).
-    pub fn device(&self) -> Option<&DeviceError> {
+impl FromDevice for HeatmapError {
+    fn device(&self) -> Option<&DeviceError> {
         match self {
             HeatmapError::Device(e) => Some(e),
             _ => None,

@@ -4,7 +4,7 @@
 //! coverage) → cosine with every cell of the query → bilinear upsampling to the query's size →
 //! threshold → mask.
 
-use crate::compute::DeviceError;
+use crate::compute::{DeviceError, FromDevice};
 use image::{GrayImage, imageops::FilterType};
 
 /// Label value that scoring ignores (VOC's object boundaries).
@@ -21,9 +21,8 @@ pub enum SegmentError {
     Device(#[from] DeviceError),
 }
 
-impl SegmentError {
-    /// The device failure behind this error, if it is one (then another device may succeed).
-    pub fn device(&self) -> Option<&DeviceError> {
+impl FromDevice for SegmentError {
+    fn device(&self) -> Option<&DeviceError> {
         match self {
             SegmentError::Device(e) => Some(e),
             SegmentError::EmptyMask => None,
