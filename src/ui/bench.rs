@@ -10,6 +10,7 @@ use crate::compute::{BackendKind, Compute};
 use crate::heatmap::{self, Style};
 use crate::model::{Block, Preprocess, ResNet, Weights, preprocess};
 use crate::oneshot::ImageFeatures;
+use crate::stats::median;
 use crate::{features, image_io};
 use image::RgbImage;
 use js_sys::{Float32Array, Uint8Array};
@@ -112,13 +113,9 @@ pub async fn bench_featsim(
         let t = now_ms();
         let out = model.forward_to(input.clone(), Block::Layer4);
         let dims = out.dims();
-        let m = out
-            .mean()
-            .into_data_async()
+        let m = crate::compute::read_vec::<f32, 1, _>(out.mean())
             .await
-            .map_err(|e| err(e.to_string()))?
-            .try_to_vec::<f32>()
-            .map_err(|e| err(format!("{e:?}")))?;
+            .map_err(|e| err(e.to_string()))?;
         let dt = now_ms() - t;
         if i == 0 {
             (warmup_ms, shape, mean) = (dt, dims.to_vec(), m[0]);
@@ -208,16 +205,6 @@ fn style(size: u32) -> Style {
         range: Range::Stretch,
         width: size,
         height: size,
-    }
-}
-
-fn median(ms: &[f64]) -> f64 {
-    let mut v = ms.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
     }
 }
 
