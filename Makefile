@@ -46,6 +46,8 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features -- -D warnings
+	@# The bench page's code too (only our crate is checked again: the feature is ours alone).
+	cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features --features bench -- -D warnings
 
 ## Without burn's autotune: the page's kernel set (Trunk.toml builds the page the same way) is
 ## what the wgpu-vs-CPU tests check on lavapipe, and autotuning every conv shape on a CPU Vulkan
