@@ -19,14 +19,26 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32 target"
   rustup target add wasm32-unknown-unknown
 fi
+# Both tools compile from source (crates.io is all there is), which dominated a fresh machine's
+# set-up. They only drive the build, so they are built for build time, not run time: no fat LTO,
+# parallel codegen at opt-level 1, no TLS (Trunk.toml keeps trunk offline: it never downloads), no
+# update check, and only the one wasm-bindgen binary Trunk calls. A shared target dir lets the
+# two share the dependencies they have in common (removed afterwards, as cargo install does).
+TOOLS_TARGET=$(mktemp -d)
+trap 'rm -rf "$TOOLS_TARGET"' EXIT
+tools_build() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    cargo install --no-default-features --target-dir "$TOOLS_TARGET" "$@"
+}
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION"
-  cargo install trunk@"$TRUNK_VERSION" --locked
+  tools_build trunk@"$TRUNK_VERSION" --locked
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: that lock pins a webpki-roots that no longer builds.
-  cargo install wasm-bindgen-cli@"$WASM_BINDGEN_VERSION"
+  tools_build wasm-bindgen-cli@"$WASM_BINDGEN_VERSION" --bin wasm-bindgen
 fi
 
 # --- Debian packages: the browser for e2e, lavapipe for native wgpu, the reference frameworks ----

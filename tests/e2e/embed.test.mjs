@@ -17,7 +17,10 @@ let b;
 let snippet;
 
 before(async () => {
-  b = await open({ webgpu: true });
+  // On the CPU backend: what this file tests does not depend on the device, and on SwiftShader
+  // every page load costs two 512² forward passes of about a minute each. The WebGPU path is
+  // tested in boot, device-lost, similarity and voc.
+  b = await open({ webgpu: false });
 });
 
 after(async () => {

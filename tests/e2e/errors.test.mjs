@@ -53,7 +53,10 @@ function foreignSafetensors() {
 }
 
 before(async () => {
-  b = await openDefault({ webgpu: true });
+  // On the CPU backend: what this file tests does not depend on the device, and on SwiftShader
+  // every page load costs two 512² forward passes of about a minute each. The WebGPU path is
+  // tested in boot, device-lost, similarity and voc.
+  b = await openDefault({ webgpu: false });
   await waitForHeat(b.page, "right", { pinned: "true" });
 });
 

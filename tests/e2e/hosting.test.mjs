@@ -12,7 +12,10 @@ let b;
 const requests = [];
 
 before(async () => {
-  b = await open({ webgpu: true, prefix: PREFIX });
+  // On the CPU backend: what this file tests does not depend on the device, and on SwiftShader
+  // every page load costs two 512² forward passes of about a minute each. The WebGPU path is
+  // tested in boot, device-lost, similarity and voc.
+  b = await open({ webgpu: false, prefix: PREFIX });
   b.page.context().on("request", (r) => requests.push(r.url()));
   await b.page.goto(b.url);
   await waitReady(b.page);
