@@ -1,9 +1,15 @@
 // A small static server for dist/: correct MIME types (application/wasm), Content-Length (the page
 // shows weights progress from it), ETag/Last-Modified revalidation like a static host, an optional
 // sub-path (`/featsim/`), and loopback only. Used by `make serve` and the e2e tests.
+//
+// It serves regular files inside `root` and nothing else, and no request can stop it: a bad escape
+// is a 400, a method other than GET/HEAD a 405, a path that leaves `root` (`..`, an encoded
+// separator, a sibling folder sharing the prefix, a symlink pointing out) a 404, and a read error
+// a 500 or a closed connection (tests/e2e/serve.test.mjs).
 import { createServer } from "node:http";
-import { createReadStream, statSync } from "node:fs";
-import { extname, join, normalize, resolve } from "node:path";
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 const MIME = {
   ".html": "text/html; charset=utf-8",
@@ -21,55 +27,95 @@ const MIME = {
   ".bpk": "application/octet-stream",
 };
 
+/** An answer other than a file: status and a short plain-text body. */
+class Refusal {
+  constructor(status, text, headers = {}) {
+    Object.assign(this, { status, text, headers });
+  }
+}
+
+/** Whether `path` is `base` or lies inside it (both absolute, symlinks resolved). */
+function inside(base, path) {
+  const rel = relative(base, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+/**
+ * The regular file under `base` (a realpath) that the request URL names below `prefix`, with its
+ * stat; a directory means its index.html. Throws a `Refusal` for anything else.
+ */
+async function locate(base, prefix, url) {
+  let path;
+  try {
+    path = decodeURIComponent(new URL(url, "http://x").pathname);
+  } catch {
+    throw new Refusal(400, "bad request");
+  }
+  if (path.includes("\0")) throw new Refusal(400, "bad request");
+  if (!path.startsWith(prefix)) throw new Refusal(404, "not found");
+  const wanted = resolve(base, "." + sep + path.slice(prefix.length));
+  if (!inside(base, wanted)) throw new Refusal(404, "not found");
+  try {
+    let file = await realpath(wanted);
+    let st = await stat(file);
+    if (st.isDirectory()) {
+      file = await realpath(join(file, "index.html"));
+      st = await stat(file);
+    }
+    if (!st.isFile() || !inside(base, file)) throw new Refusal(404, "not found");
+    return { file, st };
+  } catch (e) {
+    if (e instanceof Refusal) throw e;
+    throw new Refusal(404, "not found");
+  }
+}
+
 /**
  * Serves `root` on 127.0.0.1:`port` (0 = any free port) under the URL path `prefix` (e.g.
  * "/featsim/"); resolves to the server once listening. `onRequest(url)` sees every request.
  */
-export function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
-  const base = resolve(root);
-  const server = createServer((req, res) => {
-    onRequest?.(req.url);
-    let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (!path.startsWith(prefix)) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-      return;
-    }
-    path = "/" + path.slice(prefix.length);
-    let file = normalize(join(base, path));
-    if (!file.startsWith(base)) {
-      res.writeHead(403).end();
-      return;
-    }
-    let stat;
+export async function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
+  const base = await realpath(resolve(root));
+  const server = createServer(async (req, res) => {
     try {
-      stat = statSync(file);
-      if (stat.isDirectory()) {
-        file = join(file, "index.html");
-        stat = statSync(file);
+      onRequest?.(req.url);
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        throw new Refusal(405, "method not allowed", { allow: "GET, HEAD" });
       }
-    } catch {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-      return;
+      const { file, st } = await locate(base, prefix, req.url);
+      // Revalidate every time (as a static host with default settings does), but answer an
+      // unchanged file with 304 so the weights are not downloaded again.
+      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+      const headers = { "cache-control": "no-cache", etag, "last-modified": st.mtime.toUTCString() };
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      if (req.method === "HEAD") {
+        res.writeHead(200, { ...headers, "content-type": MIME[extname(file)] ?? "application/octet-stream", "content-length": st.size }).end();
+        return;
+      }
+      // Open before answering, so a file that cannot be read is a 500, not a truncated 200.
+      const stream = createReadStream(file);
+      stream.once("open", () => {
+        res.writeHead(200, { ...headers, "content-type": MIME[extname(file)] ?? "application/octet-stream", "content-length": st.size });
+        stream.pipe(res);
+      });
+      stream.once("error", () => {
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { "content-type": "text/plain" }).end("read error");
+      });
+      res.once("close", () => stream.destroy());
+    } catch (e) {
+      const r = e instanceof Refusal ? e : new Refusal(500, "server error");
+      if (res.headersSent) res.destroy();
+      else res.writeHead(r.status, { "content-type": "text/plain", ...r.headers }).end(r.text);
     }
-    // Revalidate every time (as a static host with default settings does), but answer an
-    // unchanged file with 304 so the weights are not downloaded again.
-    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
-    const headers = {
-      "cache-control": "no-cache",
-      etag,
-      "last-modified": stat.mtime.toUTCString(),
-    };
-    if (req.headers["if-none-match"] === etag) {
-      res.writeHead(304, headers).end();
-      return;
-    }
-    res.writeHead(200, {
-      ...headers,
-      "content-type": MIME[extname(file)] ?? "application/octet-stream",
-      "content-length": stat.size,
-    });
-    if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+  });
+  // A client that sends garbage gets 400 from Node itself; the server never sees an exception.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
   });
   return new Promise((ok) => server.listen(port, "127.0.0.1", () => ok(server)));
 }

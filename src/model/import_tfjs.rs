@@ -4,7 +4,7 @@
 //! Pure: the caller reads `model.json` and the concatenated weight shards (see the CLI).
 
 use super::spec::{Arch, Layout, ModelSpec, Preprocess};
-use super::weights::{HostTensor, Weights, WeightsError};
+use super::weights::{HostTensor, Weights, WeightsError, element_count};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -73,11 +73,25 @@ struct ManifestEntry {
     dtype: String,
 }
 
-/// The shard file names of `model.json`, in the order their bytes must be concatenated.
+/// The shard file names of `model.json`, in the order their bytes must be concatenated. Each is
+/// a path relative to model.json's folder that stays inside it: an absolute path or a `..` is
+/// refused, so a crafted model.json cannot make the converter read other files.
 pub fn shard_paths(model_json: &str) -> Result<Vec<String>, TfjsError> {
     let m: ModelJson =
         serde_json::from_str(model_json).map_err(|e| TfjsError::Json(e.to_string()))?;
-    Ok(m.manifest.into_iter().flat_map(|g| g.paths).collect())
+    let paths: Vec<String> = m.manifest.into_iter().flat_map(|g| g.paths).collect();
+    for p in &paths {
+        let inside = !p.is_empty()
+            && std::path::Path::new(p)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || p.contains('\\') {
+            return Err(TfjsError::Layout(format!(
+                "shard path '{p}' is not a file beside model.json"
+            )));
+        }
+    }
+    Ok(paths)
 }
 
 /// Builds FeatSim weights from `model.json`, the concatenated shards and the class labels.
@@ -103,8 +117,15 @@ pub fn import(model_json: &str, shards: &[u8], labels: Vec<String>) -> Result<We
                 entry.name, entry.dtype
             )));
         }
-        let n: usize = entry.shape.iter().product();
-        let end = offset + 4 * n;
+        let end = element_count(&entry.shape)
+            .and_then(|n| n.checked_mul(4))
+            .and_then(|bytes| offset.checked_add(bytes))
+            .ok_or_else(|| {
+                TfjsError::Layout(format!(
+                    "weight {} has an impossible shape {:?}",
+                    entry.name, entry.shape
+                ))
+            })?;
         if end > shards.len() {
             return Err(TfjsError::ShortShards {
                 needed: end,
@@ -143,7 +164,10 @@ pub fn import(model_json: &str, shards: &[u8], labels: Vec<String>) -> Result<We
             ))
         })?;
         let (name, tensor) = match (module.kind, param) {
-            (Kind::Conv, "kernel") => (format!("{}.weight", module.name), hwio_to_oihw(&t)),
+            (Kind::Conv, "kernel") => (
+                format!("{}.weight", module.name),
+                hwio_to_oihw(&t).ok_or_else(|| rank_error(&keras, 4, &t))?,
+            ),
             (Kind::Conv, "bias") => (format!("{}.bias", module.name), t),
             (Kind::Bn, p) => {
                 let torch = match p {
@@ -155,7 +179,10 @@ pub fn import(model_json: &str, shards: &[u8], labels: Vec<String>) -> Result<We
                 };
                 (format!("{}.{torch}", module.name), t)
             }
-            (Kind::Dense, "kernel") => ("fc.weight".into(), transpose2(&t)),
+            (Kind::Dense, "kernel") => (
+                "fc.weight".into(),
+                transpose2(&t).ok_or_else(|| rank_error(&keras, 2, &t))?,
+            ),
             (Kind::Dense, "bias") => ("fc.bias".into(), t),
             _ => return Err(TfjsError::Layout(format!("unexpected weight '{keras}'"))),
         };
@@ -247,9 +274,19 @@ fn keras_module(layer: &str) -> Option<Module> {
     Some(Module { kind, name })
 }
 
+fn rank_error(name: &str, rank: usize, t: &HostTensor) -> TfjsError {
+    TfjsError::Layout(format!(
+        "weight {name} should have rank {rank}, it has shape {:?}",
+        t.shape
+    ))
+}
+
 /// Keras stores conv kernels as `[kh, kw, in, out]`; burn (and torch) want `[out, in, kh, kw]`.
-fn hwio_to_oihw(t: &HostTensor) -> HostTensor {
-    let [kh, kw, ci, co] = [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
+/// `None` unless the tensor has rank 4.
+fn hwio_to_oihw(t: &HostTensor) -> Option<HostTensor> {
+    let &[kh, kw, ci, co] = t.shape.as_slice() else {
+        return None;
+    };
     let mut out = vec![0.0; t.data.len()];
     for y in 0..kh {
         for x in 0..kw {
@@ -261,19 +298,21 @@ fn hwio_to_oihw(t: &HostTensor) -> HostTensor {
             }
         }
     }
-    HostTensor::new(vec![co, ci, kh, kw], out)
+    Some(HostTensor::new(vec![co, ci, kh, kw], out))
 }
 
-/// Dense kernels are `[in, out]`; we store `[out, in]` like torchvision.
-fn transpose2(t: &HostTensor) -> HostTensor {
-    let [r, c] = [t.shape[0], t.shape[1]];
+/// Dense kernels are `[in, out]`; we store `[out, in]` like torchvision. `None` unless rank 2.
+fn transpose2(t: &HostTensor) -> Option<HostTensor> {
+    let &[r, c] = t.shape.as_slice() else {
+        return None;
+    };
     let mut out = vec![0.0; t.data.len()];
     for i in 0..r {
         for j in 0..c {
             out[j * r + i] = t.data[i * c + j];
         }
     }
-    HostTensor::new(vec![c, r], out)
+    Some(HostTensor::new(vec![c, r], out))
 }
 
 /// The one BatchNorm epsilon of the model (we refuse models that mix several).
@@ -369,7 +408,7 @@ mod tests {
     fn hwio_transpose_moves_each_value() {
         // [kh=1, kw=2, in=2, out=3], value = index.
         let t = HostTensor::new(vec![1, 2, 2, 3], (0..12).map(|v| v as f32).collect());
-        let o = hwio_to_oihw(&t);
+        let o = hwio_to_oihw(&t).unwrap();
         assert_eq!(o.shape, vec![3, 2, 1, 2]);
         // OIHW [o=2, i=1, y=0, x=1] (flat ((o*2+i)*1+y)*2+x) comes from HWIO [0][1][1][2] = 11.
         assert_eq!(o.data[(2 * 2 + 1) * 2 + 1], 11.0);
@@ -378,5 +417,57 @@ mod tests {
     #[test]
     fn malformed_json_is_reported() {
         assert!(matches!(import("{", &[], vec![]), Err(TfjsError::Json(_))));
+    }
+
+    /// A minimal model.json: one conv layer and the manifest entries given.
+    fn model_json(paths: &[&str], weights: &str) -> String {
+        format!(
+            r#"{{"modelTopology": {{"model_config": {{"config": {{"layers": [
+                {{"name": "conv1", "class_name": "Conv2D", "config": {{}}}}]}}}}}},
+              "weightsManifest": [{{"paths": {paths:?}, "weights": [{weights}]}}]}}"#
+        )
+    }
+
+    #[test]
+    fn shard_paths_must_stay_beside_model_json() {
+        let w = r#"{"name": "conv1/kernel", "shape": [1], "dtype": "float32"}"#;
+        let ok = shard_paths(&model_json(&["group1-shard1of2.bin", "sub/shard2.bin"], w)).unwrap();
+        assert_eq!(ok, ["group1-shard1of2.bin", "sub/shard2.bin"]);
+        for bad in [
+            "../secret.bin",
+            "/etc/passwd",
+            "a/../../b",
+            "",
+            "..",
+            "a\\..\\b",
+        ] {
+            let e = shard_paths(&model_json(&[bad], w)).unwrap_err();
+            assert!(
+                e.to_string().contains("not a file beside model.json"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes_that_overflow_or_have_the_wrong_rank_are_refused() {
+        // 2^62 elements × 4 bytes wraps a 64-bit offset: refused, not sliced.
+        let huge =
+            r#"{"name": "conv1/kernel", "shape": [4611686018427387904], "dtype": "float32"}"#;
+        let e = import(&model_json(&["s.bin"], huge), &[0; 16], vec![]).unwrap_err();
+        assert!(e.to_string().contains("impossible shape"), "{e}");
+        let product =
+            r#"{"name": "conv1/kernel", "shape": [4294967296, 4294967296, 2], "dtype": "float32"}"#;
+        let e = import(&model_json(&["s.bin"], product), &[0; 16], vec![]).unwrap_err();
+        assert!(e.to_string().contains("impossible shape"), "{e}");
+        // A conv kernel of rank 1 (it used to be indexed as rank 4 and panic).
+        let t = HostTensor::new(vec![4], vec![0.0; 4]);
+        assert!(hwio_to_oihw(&t).is_none());
+        assert!(transpose2(&t).is_none());
+        assert!(
+            rank_error("conv1/kernel", 4, &t)
+                .to_string()
+                .contains("rank 4")
+        );
     }
 }

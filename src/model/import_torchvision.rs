@@ -1,7 +1,7 @@
 //! Importing torchvision ResNet state dicts (`.safetensors` anywhere, `.pth` natively).
 
 use super::spec::{Arch, ModelSpec};
-use super::weights::{HostTensor, Weights, WeightsError};
+use super::weights::{HostTensor, Weights, WeightsError, check_layout};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::BTreeMap;
 
@@ -33,12 +33,43 @@ pub enum TorchvisionError {
 /// Imports a torchvision ResNet `.safetensors` state dict that came as `file_name` (which titles
 /// it); `arch: None` reads the depth from the tensor names. The page and `featsim convert` both
 /// come through here.
+///
+/// The header decides first: the depth, every name and shape and every dtype are checked before
+/// any tensor is converted, so a large file that is not a ResNet costs no more than its bytes.
 pub fn from_safetensors(
     bytes: &[u8],
     file_name: &str,
     arch: Option<Arch>,
 ) -> Result<Weights, TorchvisionError> {
-    import(read_safetensors(bytes)?, file_name, arch)
+    let st = SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
+        kind: ".safetensors",
+        msg: e.to_string(),
+    })?;
+    let views = st.tensors();
+    let mut shapes = BTreeMap::new();
+    for (name, view) in &views {
+        if name.ends_with("num_batches_tracked") {
+            continue;
+        }
+        if !matches!(view.dtype(), Dtype::F32 | Dtype::F16 | Dtype::BF16) {
+            return Err(TorchvisionError::Dtype(
+                name.clone(),
+                format!("{:?}", view.dtype()),
+            ));
+        }
+        shapes.insert(canonical(name), view.shape());
+    }
+    let arch = match arch {
+        Some(a) => a,
+        None => infer_arch(shapes.keys().copied()).ok_or(TorchvisionError::UnknownDepth)?,
+    };
+    check_layout(&ModelSpec::torchvision(arch, "", ""), &shapes)?;
+    import(read_safetensors(bytes)?, file_name, Some(arch))
+}
+
+/// A state-dict key without the `module.` prefix DataParallel adds.
+fn canonical(key: &str) -> &str {
+    key.strip_prefix("module.").unwrap_or(key)
 }
 
 /// Builds weights from a state dict read from `file_name` (`.safetensors` or `.pth`): the depth is
@@ -51,7 +82,9 @@ pub fn import(
     // A state dict does not record its depth, but its block names give it away.
     let arch = match arch {
         Some(a) => a,
-        None => infer_arch(&state).ok_or(TorchvisionError::UnknownDepth)?,
+        None => {
+            infer_arch(state.keys().map(String::as_str)).ok_or(TorchvisionError::UnknownDepth)?
+        }
     };
     from_state_dict(
         arch,
@@ -78,7 +111,7 @@ pub fn from_state_dict(
     let tensors = state
         .into_iter()
         .filter(|(k, _)| !k.ends_with("num_batches_tracked"))
-        .map(|(k, v)| (k.strip_prefix("module.").map(str::to_owned).unwrap_or(k), v))
+        .map(|(k, v)| (canonical(&k).to_owned(), v))
         .collect();
     let weights = Weights {
         spec: ModelSpec::torchvision(arch, name, source),
@@ -88,13 +121,13 @@ pub fn from_state_dict(
     Ok(weights)
 }
 
-/// The ResNet depth whose block counts and block type match the state dict's tensor names
+/// The ResNet depth whose block counts and block type match a state dict's tensor names
 /// (`layer{s}.{i}.…`, bottlenecks have `conv3`), ignoring a DataParallel `module.` prefix.
-pub fn infer_arch(state: &BTreeMap<String, HostTensor>) -> Option<Arch> {
+pub fn infer_arch<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Arch> {
     let mut blocks = [0usize; 4];
     let mut bottleneck = false;
-    for key in state.keys() {
-        let key = key.strip_prefix("module.").unwrap_or(key);
+    for key in names {
+        let key = canonical(key);
         for (stage, count) in blocks.iter_mut().enumerate() {
             let Some(rest) = key.strip_prefix(&format!("layer{}.", stage + 1)) else {
                 continue;
@@ -228,6 +261,37 @@ mod tests {
     }
 
     #[test]
+    fn the_header_is_checked_before_any_tensor_is_converted() {
+        // A ResNet-18's names with one kernel of the wrong shape: refused from the header, with
+        // the tensor named (the data, all zeros, is never looked at).
+        let spec = ModelSpec::torchvision(Arch::Resnet18, "t", "t");
+        let mut state = Weights::random(spec, 5).tensors;
+        state.insert(
+            "conv1.weight".into(),
+            HostTensor::new(vec![64, 3, 3, 3], vec![0.0; 1728]),
+        );
+        let err = from_safetensors(&safetensors_of(&state), "r18.safetensors", None).unwrap_err();
+        assert!(
+            matches!(&err, TorchvisionError::Weights(WeightsError::Shape { name, .. }) if name == "conv1.weight"),
+            "{err}"
+        );
+        // A tensor of integers other than num_batches_tracked: named, before any conversion.
+        let ints = [("encoder.ids", Dtype::I64, vec![2usize], vec![0u8; 16])];
+        let views = ints.iter().map(|(n, d, shape, data)| {
+            (
+                *n,
+                safetensors::tensor::TensorView::new(*d, shape.clone(), data).unwrap(),
+            )
+        });
+        let bytes = safetensors::serialize(views, None).unwrap();
+        let err = from_safetensors(&bytes, "x.safetensors", None).unwrap_err();
+        assert!(
+            matches!(err, TorchvisionError::Dtype(ref n, _) if n == "encoder.ids"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_resnet_safetensors_file_is_imported_under_its_file_name() {
         let spec = ModelSpec::torchvision(Arch::Resnet18, "t", "t");
         let random = Weights::random(spec, 3);
@@ -247,8 +311,8 @@ mod tests {
                 .into_iter()
                 .map(|(n, _)| (format!("module.{n}"), HostTensor::new(vec![1], vec![0.0])))
                 .collect();
-            assert_eq!(infer_arch(&state), Some(arch));
+            assert_eq!(infer_arch(state.keys().map(String::as_str)), Some(arch));
         }
-        assert_eq!(infer_arch(&BTreeMap::new()), None);
+        assert_eq!(infer_arch([]), None);
     }
 }

@@ -103,6 +103,12 @@ pub struct HostTensor {
     pub data: Vec<f32>,
 }
 
+/// The number of elements of a tensor of `shape`; `None` when that overflows `usize` (a
+/// crafted file's shape must not wrap around to a small, plausible count).
+pub fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+}
+
 impl HostTensor {
     /// A tensor from its shape and values; the caller guarantees they agree.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Self {
@@ -123,40 +129,12 @@ pub struct Weights {
 impl Weights {
     /// Checks that the tensors are exactly what `spec.arch`/`spec.layout` need.
     pub fn validate(&self) -> Result<(), WeightsError> {
-        let arch = self.spec.arch;
-        let expected = expected_tensors(&self.spec, self.classes());
-        let mut missing = Vec::new();
-        for (name, shape) in &expected {
-            match self.tensors.get(name) {
-                None => missing.push(name.clone()),
-                Some(t) if &t.shape != shape => {
-                    return Err(WeightsError::Shape {
-                        arch,
-                        name: name.clone(),
-                        expected: shape.clone(),
-                        found: t.shape.clone(),
-                    });
-                }
-                Some(_) => {}
-            }
-        }
-        if !missing.is_empty() {
-            return Err(WeightsError::Missing {
-                arch,
-                names: missing,
-            });
-        }
-        let known: std::collections::BTreeSet<&str> =
-            expected.iter().map(|(n, _)| n.as_str()).collect();
-        let extra: Vec<String> = self
+        let shapes: BTreeMap<&str, &[usize]> = self
             .tensors
-            .keys()
-            .filter(|k| !known.contains(k.as_str()))
-            .cloned()
+            .iter()
+            .map(|(name, t)| (name.as_str(), t.shape.as_slice()))
             .collect();
-        if !extra.is_empty() {
-            return Err(WeightsError::Unexpected { arch, names: extra });
-        }
+        check_layout(&self.spec, &shapes)?;
         let classes = self.classes();
         if classes.is_some_and(|c| !self.spec.labels.is_empty() && self.spec.labels.len() != c) {
             return Err(WeightsError::Head(format!(
@@ -170,7 +148,9 @@ impl Weights {
 
     /// Number of classes of the classifier head, if the file has one.
     pub fn classes(&self) -> Option<usize> {
-        self.tensors.get("fc.weight").map(|t| t.shape[0])
+        self.tensors
+            .get("fc.weight")
+            .and_then(|t| t.shape.first().copied())
     }
 
     /// Serialises to burnpack bytes.
@@ -258,7 +238,7 @@ impl Weights {
                     });
                 }
             };
-            if data.len() != shape.iter().product::<usize>() {
+            if element_count(&shape) != Some(data.len()) {
                 return Err(WeightsError::NotBurnpack(format!(
                     "tensor '{name}' is truncated"
                 )));
@@ -318,6 +298,50 @@ impl Weights {
             .collect();
         Weights { spec, tensors }
     }
+}
+
+/// Checks tensor names and shapes alone (e.g. a file's header, before any data is converted)
+/// against what `spec` needs: every tensor present with its shape, none besides. An `fc.weight`
+/// adds the classifier head, with as many classes as its first dimension says.
+pub fn check_layout(
+    spec: &ModelSpec,
+    shapes: &BTreeMap<&str, &[usize]>,
+) -> Result<(), WeightsError> {
+    let arch = spec.arch;
+    let classes = shapes.get("fc.weight").and_then(|s| s.first().copied());
+    let expected = expected_tensors(spec, classes);
+    let mut missing = Vec::new();
+    for (name, shape) in &expected {
+        match shapes.get(name.as_str()) {
+            None => missing.push(name.clone()),
+            Some(found) if *found != shape.as_slice() => {
+                return Err(WeightsError::Shape {
+                    arch,
+                    name: name.clone(),
+                    expected: shape.clone(),
+                    found: found.to_vec(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(WeightsError::Missing {
+            arch,
+            names: missing,
+        });
+    }
+    let known: std::collections::BTreeSet<&str> =
+        expected.iter().map(|(n, _)| n.as_str()).collect();
+    let extra: Vec<String> = shapes
+        .keys()
+        .filter(|k| !known.contains(*k))
+        .map(|k| k.to_string())
+        .collect();
+    if !extra.is_empty() {
+        return Err(WeightsError::Unexpected { arch, names: extra });
+    }
+    Ok(())
 }
 
 /// Names and shapes of the tensors a network with this spec has; `classes` adds the fc head.
@@ -453,6 +477,26 @@ mod tests {
             Weights::from_bpk(b"definitely not weights".to_vec()),
             Err(WeightsError::NotBurnpack(_))
         ));
+    }
+
+    #[test]
+    fn a_rank_0_head_is_refused_not_indexed() {
+        // The 772-byte safetensors of issue #15: `fc.weight` of rank 0 made `classes()` panic.
+        let mut w = random_weights(Arch::Resnet18, Some(10));
+        w.tensors
+            .insert("fc.weight".into(), HostTensor::new(vec![], vec![0.5]));
+        assert_eq!(w.classes(), None);
+        let err = w.validate().unwrap_err();
+        assert!(err.to_string().contains("fc.weight"), "{err}");
+    }
+
+    #[test]
+    fn element_counts_never_wrap() {
+        assert_eq!(element_count(&[]), Some(1));
+        assert_eq!(element_count(&[3, 0, 5]), Some(0));
+        assert_eq!(element_count(&[64, 3, 7, 7]), Some(9408));
+        assert_eq!(element_count(&[1 << 32, 1 << 32]), None);
+        assert_eq!(element_count(&[usize::MAX, 2]), None);
     }
 
     #[test]
