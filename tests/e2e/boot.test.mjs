@@ -20,7 +20,8 @@ async function boot(webgpu) {
     const weights = await waitForStatus(b.page, "data-weights", (v) => v === "ready" || v === "failed", 300_000);
     const text = await b.page.textContent("#status");
     const log = await b.page.evaluate(() => window.__statusLog);
-    await b.page.screenshot({ path: `${SHOTS}/boot-${webgpu ? "webgpu" : "cpu"}.png` });
+    // The first forward pass is running: on SwiftShader the GPU process can take a while to draw.
+    await b.page.screenshot({ path: `${SHOTS}/boot-${webgpu ? "webgpu" : "cpu"}.png`, timeout: 120_000 });
     return { backend, selftest, weights, text, log, errors: [...b.errors] };
   } finally {
     await b.close();
