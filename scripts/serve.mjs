@@ -91,14 +91,19 @@ export async function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
         res.writeHead(304, headers).end();
         return;
       }
+      const ok = {
+        ...headers,
+        "content-type": MIME[extname(file)] ?? "application/octet-stream",
+        "content-length": st.size,
+      };
       if (req.method === "HEAD") {
-        res.writeHead(200, { ...headers, "content-type": MIME[extname(file)] ?? "application/octet-stream", "content-length": st.size }).end();
+        res.writeHead(200, ok).end();
         return;
       }
       // Open before answering, so a file that cannot be read is a 500, not a truncated 200.
       const stream = createReadStream(file);
       stream.once("open", () => {
-        res.writeHead(200, { ...headers, "content-type": MIME[extname(file)] ?? "application/octet-stream", "content-length": st.size });
+        res.writeHead(200, ok);
         stream.pipe(res);
       });
       stream.once("error", () => {

@@ -2,6 +2,7 @@
 
 use super::spec::{Arch, ModelSpec};
 use super::weights::{HostTensor, Weights, WeightsError, check_layout};
+use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::BTreeMap;
 
@@ -41,10 +42,7 @@ pub fn from_safetensors(
     file_name: &str,
     arch: Option<Arch>,
 ) -> Result<Weights, TorchvisionError> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
-        kind: ".safetensors",
-        msg: e.to_string(),
-    })?;
+    let st = parse_safetensors(bytes)?;
     let views = st.tensors();
     let mut shapes = BTreeMap::new();
     for (name, view) in &views {
@@ -64,7 +62,7 @@ pub fn from_safetensors(
         None => infer_arch(shapes.keys().copied()).ok_or(TorchvisionError::UnknownDepth)?,
     };
     check_layout(&ModelSpec::torchvision(arch, "", ""), &shapes)?;
-    import(read_safetensors(bytes)?, file_name, Some(arch))
+    import(convert_views(views)?, file_name, Some(arch))
 }
 
 /// A state-dict key without the `module.` prefix DataParallel adds.
@@ -145,12 +143,24 @@ pub fn infer_arch<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Arch> 
 
 /// Reads a `.safetensors` state dict (works in the browser too).
 pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
+    let st = parse_safetensors(bytes)?;
+    convert_views(st.tensors())
+}
+
+/// The `.safetensors` container, parsed (header and views; no tensor is converted).
+fn parse_safetensors(bytes: &[u8]) -> Result<SafeTensors<'_>, TorchvisionError> {
+    SafeTensors::deserialize(bytes).map_err(|e| TorchvisionError::Container {
         kind: ".safetensors",
         msg: e.to_string(),
-    })?;
+    })
+}
+
+/// The f32 tensors of a parsed `.safetensors` file (integer `num_batches_tracked` dropped).
+fn convert_views(
+    views: Vec<(String, TensorView<'_>)>,
+) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
     let mut out = BTreeMap::new();
-    for (name, view) in st.tensors() {
+    for (name, view) in views {
         let data = match view.dtype() {
             Dtype::F32 => view
                 .data()
