@@ -45,6 +45,11 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
         Some(image::ImageFormat::Jpeg) if jpeg_truncated(bytes) => {
             return Err(ImageError::Decode("the JPEG file is truncated".into()));
         }
+        Some(image::ImageFormat::Png) if png_palette_torn(bytes) => {
+            return Err(ImageError::Decode(
+                "the PNG palette is malformed (not whole RGB entries)".into(),
+            ));
+        }
         Some(_) => {}
     }
     let mut decoder = reader.into_decoder().map_err(decode_err)?;
@@ -71,6 +76,21 @@ fn jpeg_truncated(bytes: &[u8]) -> bool {
         (Some(sos), Some(eoi)) => eoi < sos,
         _ => true,
     }
+}
+
+/// True when a PNG's palette (PLTE) is not whole RGB triples, which the spec forbids: png 0.18.1
+/// accepts such a chunk, then panics expanding it (image-rs/image-png#694).
+fn png_palette_torn(bytes: &[u8]) -> bool {
+    // Chunks after the 8-byte signature: length (big-endian), type, data, CRC.
+    let mut at = 8usize;
+    while let Some(head) = bytes.get(at..at.saturating_add(8)) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if &head[4..] == b"PLTE" && !len.is_multiple_of(3) {
+            return true;
+        }
+        at = at.saturating_add(12).saturating_add(len);
+    }
+    false
 }
 
 fn decode_err(e: image::ImageError) -> ImageError {

@@ -1,9 +1,14 @@
 //! The robustness sweep of the core's image decoding: every fixture of
 //! tests/reference/bad_images.py is either accepted at its upright size or refused with a clear
 //! message — never a panic. (Weights files: tests/cli.rs; the page: tests/e2e/robustness.test.mjs.)
+//!
+//! `fuzz` (tests/bad_inputs/fuzz/) does the same with generated inputs for every parser that
+//! outside bytes reach; it lives in this binary rather than its own so that burn is linked once.
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
+#[path = "bad_inputs/fuzz/mod.rs"]
+mod fuzz;
 use common::*;
 use featsim::image_io;
 use std::collections::BTreeMap;

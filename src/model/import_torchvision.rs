@@ -111,10 +111,7 @@ pub fn from_state_dict(
         .filter(|(k, _)| !k.ends_with("num_batches_tracked"))
         .map(|(k, v)| (canonical(&k).to_owned(), v))
         .collect();
-    let weights = Weights {
-        spec: ModelSpec::torchvision(arch, name, source),
-        tensors,
-    };
+    let weights = Weights::new(ModelSpec::torchvision(arch, name, source), tensors);
     weights.validate()?;
     Ok(weights)
 }
@@ -131,7 +128,8 @@ pub fn infer_arch<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Arch> 
                 continue;
             };
             if let Some(i) = rest.split('.').next().and_then(|i| i.parse::<usize>().ok()) {
-                *count = (*count).max(i + 1);
+                // Saturating: a name may carry any number, usize::MAX too.
+                *count = (*count).max(i.saturating_add(1));
             }
             bottleneck |= rest.contains(".conv3.");
         }
@@ -187,13 +185,31 @@ fn convert_views(
 }
 
 /// Reads a `.pth` (PyTorch zip pickle) state dict from disk.
+///
+/// Nothing is read before the tensors are known to fit in the file: a view's shape is not
+/// bounded by its storage (a stride-0 `expand` of one value may claim gigabytes), while a state
+/// dict stores every value it holds.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_pth(path: &std::path::Path) -> Result<BTreeMap<String, HostTensor>, TorchvisionError> {
     use pytorch_reader::{DType, PytorchReader};
     let err = |msg: String| TorchvisionError::Container { kind: ".pth", msg };
     let reader = PytorchReader::new(path).map_err(|e| err(e.to_string()))?;
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| err(e.to_string()))?
+        .len();
+    let tensors = reader.into_tensors();
+    let claimed = tensors
+        .iter()
+        .filter(|(name, _)| !name.ends_with("num_batches_tracked"))
+        .fold(0u64, |n, (_, t)| n.saturating_add(t.byte_len() as u64));
+    if claimed > file_len {
+        return Err(err(format!(
+            "its tensors claim {claimed} bytes, more than the file's {file_len}: not a plain \
+             state dict"
+        )));
+    }
     let mut out = BTreeMap::new();
-    for (name, t) in reader.into_tensors() {
+    for (name, t) in tensors {
         if name.ends_with("num_batches_tracked") {
             continue;
         }

@@ -10,5 +10,5 @@ pub mod weights_file;
 
 pub use resnet::ResNet;
 pub use spec::{Arch, Block, Layout, ModelSpec, Preprocess};
-pub use weights::{Precision, Weights, WeightsError};
+pub use weights::{Integrity, Precision, Weights, WeightsError};
 pub use weights_file::{OpenWeightsError, open_weights};

@@ -1,8 +1,10 @@
 //! The one place that reads and writes FeatSim weight files (`.bpk`, Burn's burnpack container).
 //!
 //! A file holds the network's tensors under torchvision's names (plus `.bias` on convs for the Keras
-//! layout), a JSON [`ModelSpec`] and a SHA-256 of the tensor bytes, so a truncated or corrupted file is
-//! refused before anything is built from it.
+//! layout), a JSON [`ModelSpec`] and a SHA-256, so a truncated or corrupted file is refused before
+//! anything is built from it. Format 2 (`featsim-resnet/2`, what [`Weights::to_bpk`] writes) hashes
+//! the format string, the spec JSON exactly as stored and the tensors; format 1 hashed the tensors
+//! alone, so its files still load but report [`Integrity::TensorsOnly`].
 
 use super::spec::{Arch, Block, ModelSpec, stage_stride};
 use burn_pack::{Bytes, DType, Reader, Writer};
@@ -12,11 +14,25 @@ use std::collections::BTreeMap;
 
 /// Metadata key of the JSON model spec.
 const SPEC_KEY: &str = "featsim.spec";
-/// Metadata key of the checksum over all tensor bytes.
+/// Metadata key of the checksum (see [`hash_description`] and [`hash_tensor`]).
 const SHA_KEY: &str = "featsim.sha256";
 /// Metadata key naming the FeatSim file version.
 const FORMAT_KEY: &str = "featsim.format";
-const FORMAT: &str = "featsim-resnet/1";
+/// The version written: its checksum covers this string, the spec JSON and the tensors.
+const FORMAT: &str = "featsim-resnet/2";
+/// The first version, still read: its checksum covers the tensors only.
+const FORMAT_V1: &str = "featsim-resnet/1";
+
+/// How much of a loaded file its checksum vouched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integrity {
+    /// Everything: the tensors, the model description and the format (format 2). Weights built in
+    /// memory (imported, random) are `Full` too: nothing of theirs came unchecked from a file.
+    Full,
+    /// Only the tensors (format 1): the model description (architecture, BatchNorm epsilon,
+    /// normalisation, channel order, labels) could have been changed without notice.
+    TensorsOnly,
+}
 
 /// Why a weights file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +41,14 @@ pub enum WeightsError {
     #[error("not a FeatSim weights file (.bpk): {0}")]
     NotBurnpack(String),
     /// A burnpack file, but not one written by FeatSim.
-    #[error("this .bpk file was not written by `featsim convert` (no {FORMAT} metadata)")]
+    #[error("this .bpk file was not written by `featsim convert` (no featsim-resnet metadata)")]
     NotFeatsim,
+    /// A FeatSim file of a version this build does not read (the version, cut to 64 characters).
+    #[error(
+        "the weights file has format '{0}', which this FeatSim does not read ({FORMAT_V1} and \
+         {FORMAT} only): update FeatSim or re-convert the file with `featsim convert`"
+    )]
+    UnknownFormat(String),
     /// The spec metadata does not parse.
     #[error("the weights file has an unreadable model description: {0}")]
     BadSpec(String),
@@ -124,9 +146,21 @@ pub struct Weights {
     pub spec: ModelSpec,
     /// Tensors under their canonical (torchvision-style) names.
     pub tensors: BTreeMap<String, HostTensor>,
+    /// What the file's checksum covered; a format-1 file's `spec` is unverified.
+    pub integrity: Integrity,
 }
 
 impl Weights {
+    /// Weights built in memory (an import, a test): [`Integrity::Full`], as nothing of theirs came
+    /// unchecked from a file.
+    pub fn new(spec: ModelSpec, tensors: BTreeMap<String, HostTensor>) -> Self {
+        Weights {
+            spec,
+            tensors,
+            integrity: Integrity::Full,
+        }
+    }
+
     /// Checks that the tensors are exactly what `spec.arch`/`spec.layout` need.
     pub fn validate(&self) -> Result<(), WeightsError> {
         let shapes: BTreeMap<&str, &[usize]> = self
@@ -156,7 +190,10 @@ impl Weights {
     /// Serialises to burnpack bytes.
     pub fn to_bpk(&self, precision: Precision) -> Result<Vec<u8>, WeightsError> {
         self.validate()?;
+        let spec =
+            serde_json::to_string(&self.spec).map_err(|e| WeightsError::BadSpec(e.to_string()))?;
         let mut hasher = Sha256::new();
+        hash_description(&mut hasher, FORMAT, &spec);
         let mut tensors = Vec::with_capacity(self.tensors.len());
         for (name, t) in &self.tensors {
             // Vectors (biases, BatchNorm statistics) stay f32 even in an f16 file: they are 0.2% of
@@ -186,8 +223,6 @@ impl Weights {
                 Bytes::from_bytes_vec(bytes),
             ));
         }
-        let spec =
-            serde_json::to_string(&self.spec).map_err(|e| WeightsError::BadSpec(e.to_string()))?;
         let sha = hex(&hasher.finalize());
         let bytes = Writer::new(tensors)
             .with_metadata(FORMAT_KEY, FORMAT)
@@ -198,19 +233,31 @@ impl Weights {
         Ok(bytes.to_vec())
     }
 
-    /// Parses burnpack bytes, verifying the checksum and the tensor set.
+    /// Parses burnpack bytes (format 2, or format 1 with [`Integrity::TensorsOnly`]), verifying
+    /// the checksum and the tensor set.
     pub fn from_bpk(bytes: Vec<u8>) -> Result<Self, WeightsError> {
         let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes))
             .map_err(|e| WeightsError::NotBurnpack(e.to_string()))?;
         let meta = reader.metadata();
-        if meta.get(FORMAT_KEY).map(String::as_str) != Some(FORMAT) {
-            return Err(WeightsError::NotFeatsim);
-        }
-        let spec: ModelSpec =
-            serde_json::from_str(meta.get(SPEC_KEY).ok_or(WeightsError::NotFeatsim)?)
-                .map_err(|e| WeightsError::BadSpec(e.to_string()))?;
+        let format = meta.get(FORMAT_KEY).ok_or(WeightsError::NotFeatsim)?;
+        let integrity = match format.as_str() {
+            FORMAT => Integrity::Full,
+            FORMAT_V1 => Integrity::TensorsOnly,
+            other => {
+                return Err(WeightsError::UnknownFormat(
+                    other.chars().take(64).collect(),
+                ));
+            }
+        };
+        let spec_json = meta
+            .get(SPEC_KEY)
+            .cloned()
+            .ok_or(WeightsError::NotFeatsim)?;
         let sha = meta.get(SHA_KEY).cloned().ok_or(WeightsError::NotFeatsim)?;
         let mut hasher = Sha256::new();
+        if integrity == Integrity::Full {
+            hash_description(&mut hasher, format, &spec_json);
+        }
         let mut tensors = BTreeMap::new();
         for t in reader
             .into_tensors()
@@ -248,12 +295,30 @@ impl Weights {
         if hex(&hasher.finalize()) != sha {
             return Err(WeightsError::Checksum);
         }
-        let weights = Weights { spec, tensors };
+        // Parsed only now, so that a damaged format-2 description reads as the corruption it is.
+        let spec: ModelSpec =
+            serde_json::from_str(&spec_json).map_err(|e| WeightsError::BadSpec(e.to_string()))?;
+        let weights = Weights {
+            spec,
+            tensors,
+            integrity,
+        };
         weights.validate()?;
         Ok(weights)
     }
 }
 
+/// Format 2's checksum starts with the format string and the spec JSON as stored (not as
+/// re-serialised, so that any changed byte counts), each length-prefixed like the tensors so that
+/// no two different splits of the same bytes hash alike.
+fn hash_description(hasher: &mut Sha256, format: &str, spec_json: &str) {
+    for field in [format, spec_json] {
+        hasher.update((field.len() as u64).to_le_bytes());
+        hasher.update(field.as_bytes());
+    }
+}
+
+/// One tensor's part of the checksum (both formats): its name, shape and stored bytes.
 fn hash_tensor(hasher: &mut Sha256, name: &str, shape: &[usize], bytes: &[u8]) {
     hasher.update((name.len() as u64).to_le_bytes());
     hasher.update(name.as_bytes());
@@ -296,7 +361,7 @@ impl Weights {
                 (name, HostTensor::new(shape, data))
             })
             .collect();
-        Weights { spec, tensors }
+        Weights::new(spec, tensors)
     }
 }
 
@@ -419,7 +484,7 @@ mod tests {
                 (name, HostTensor::new(shape, data))
             })
             .collect();
-        Weights { spec, tensors }
+        Weights::new(spec, tensors)
     }
 
     #[test]
@@ -443,6 +508,7 @@ mod tests {
         let back = Weights::from_bpk(w.to_bpk(Precision::F32).unwrap()).unwrap();
         assert_eq!(back.spec, w.spec);
         assert_eq!(back.tensors, w.tensors);
+        assert_eq!(back.integrity, Integrity::Full);
         let half = Weights::from_bpk(w.to_bpk(Precision::F16).unwrap()).unwrap();
         for (name, t) in &w.tensors {
             let h = &half.tensors[name];
@@ -477,6 +543,126 @@ mod tests {
             Weights::from_bpk(b"definitely not weights".to_vec()),
             Err(WeightsError::NotBurnpack(_))
         ));
+    }
+
+    /// `w` written the way format 1 was: the same burnpack keys, `format` as its version and the
+    /// checksum over the tensors alone.
+    fn tensors_only_bpk(w: &Weights, format: &str) -> Vec<u8> {
+        let mut hasher = Sha256::new();
+        let tensors = w
+            .tensors
+            .iter()
+            .map(|(name, t)| {
+                let bytes: Vec<u8> = t.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+                hash_tensor(&mut hasher, name, &t.shape, &bytes);
+                burn_pack::Tensor::new(
+                    name.clone(),
+                    DType::F32,
+                    t.shape.clone(),
+                    None,
+                    Bytes::from_bytes_vec(bytes),
+                )
+            })
+            .collect();
+        Writer::new(tensors)
+            .with_metadata(FORMAT_KEY, format)
+            .with_metadata(SPEC_KEY, &serde_json::to_string(&w.spec).unwrap())
+            .with_metadata(SHA_KEY, &hex(&hasher.finalize()))
+            .into_bytes()
+            .unwrap()
+            .to_vec()
+    }
+
+    /// Changes one digit of the stored BatchNorm epsilon in place, as a careless edit or a bad
+    /// disk would; the spec JSON is stored verbatim in the burnpack metadata.
+    fn change_bn_eps_digit(bytes: &mut [u8]) {
+        let key = b"\"bn_eps\":";
+        let at = bytes
+            .windows(key.len())
+            .position(|w| w == key)
+            .expect("the spec JSON is in the file")
+            + key.len();
+        assert!(bytes[at].is_ascii_digit(), "{}", bytes[at] as char);
+        bytes[at] = b'0' + (bytes[at] - b'0' + 1) % 10;
+    }
+
+    /// Overwrites the stored format string in place (same length).
+    fn set_format(bytes: &mut [u8], from: &str, to: &str) {
+        assert_eq!(from.len(), to.len());
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the format is in the file");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+    }
+
+    #[test]
+    fn a_changed_digit_of_the_description_trips_the_checksum() {
+        let w = random_weights(Arch::Resnet18, Some(10));
+        let good = w.to_bpk(Precision::F16).unwrap();
+        let meta = Reader::from_bytes(Bytes::from_bytes_vec(good.clone()))
+            .unwrap()
+            .metadata()
+            .clone();
+        assert_eq!(meta[FORMAT_KEY], "featsim-resnet/2");
+        assert_eq!(
+            Weights::from_bpk(good.clone()).unwrap().integrity,
+            Integrity::Full
+        );
+        let mut edited = good.clone();
+        change_bn_eps_digit(&mut edited);
+        let err = Weights::from_bpk(edited).unwrap_err();
+        assert!(matches!(err, WeightsError::Checksum), "{err}");
+        assert!(err.to_string().contains("checksum mismatch"), "{err}");
+        // The format string is covered too: relabelling the file as format 1, whose checksum skips
+        // the description, is caught.
+        let mut relabelled = good;
+        set_format(&mut relabelled, FORMAT, FORMAT_V1);
+        assert!(matches!(
+            Weights::from_bpk(relabelled),
+            Err(WeightsError::Checksum)
+        ));
+    }
+
+    #[test]
+    fn format_1_files_still_load_but_their_description_is_unverified() {
+        let w = random_weights(Arch::Resnet18, Some(10));
+        let old = tensors_only_bpk(&w, "featsim-resnet/1");
+        let back = Weights::from_bpk(old.clone()).unwrap();
+        assert_eq!(back.integrity, Integrity::TensorsOnly);
+        assert_eq!((&back.spec, &back.tensors), (&w.spec, &w.tensors));
+        // Why format 2 exists: an edited epsilon loads without a word.
+        let mut edited = old;
+        change_bn_eps_digit(&mut edited);
+        let back = Weights::from_bpk(edited).unwrap();
+        assert_eq!(back.integrity, Integrity::TensorsOnly);
+        assert_ne!(back.spec.bn_eps, w.spec.bn_eps);
+        // Its tensors are still checked.
+        let mut flipped = tensors_only_bpk(&w, FORMAT_V1);
+        let at = flipped.len() - 1000;
+        flipped[at] ^= 0x40;
+        assert!(matches!(
+            Weights::from_bpk(flipped),
+            Err(WeightsError::Checksum)
+        ));
+    }
+
+    #[test]
+    fn an_unknown_format_is_refused_by_its_version() {
+        let w = random_weights(Arch::Resnet18, None);
+        let err = Weights::from_bpk(tensors_only_bpk(&w, "featsim-resnet/3")).unwrap_err();
+        assert!(matches!(err, WeightsError::UnknownFormat(_)), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("'featsim-resnet/3'") && msg.contains("featsim convert"),
+            "{msg}"
+        );
+        // A crafted, huge version string is cut, not echoed whole.
+        let long = "x".repeat(10_000);
+        let msg = Weights::from_bpk(tensors_only_bpk(&w, &long))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.len() < 400, "{msg}");
     }
 
     #[test]

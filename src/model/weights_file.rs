@@ -71,7 +71,7 @@ fn looks_like_safetensors(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Arch, ModelSpec, Precision};
+    use crate::model::{Arch, Integrity, ModelSpec, Precision};
 
     /// The smallest header safetensors accepts, with no tensors: 8 length bytes, then `{}`.
     fn empty_safetensors() -> Vec<u8> {
@@ -132,6 +132,7 @@ mod tests {
         for name in ["r18.bpk", "download"] {
             let w = open_weights(bytes.clone(), name).unwrap();
             assert_eq!((w.spec.arch, w.spec.name.as_str()), (Arch::Resnet18, "r18"));
+            assert_eq!(w.integrity, Integrity::Full);
         }
     }
 
