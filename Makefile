@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web page dist serve test checks lint test-native test-autotune test-e2e size clean bench
+.PHONY: setup web page page-linted dist serve test checks lint test-native test-autotune test-e2e fuzz size clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +46,7 @@ bench: setup
 serve: web
 	node scripts/serve.mjs dist $(PORT)
 
+## What `make test` checks, by hand (`make test` lints inside its builds instead: see `checks`).
 ## `+`: cargo joins make's jobserver, so under `make test` the two halves share the two cores
 ## instead of each starting two compilers.
 lint:
@@ -67,12 +68,19 @@ test-autotune: export FEATSIM_REQUIRE_WGPU = 1
 test-autotune:
 	cargo test --test wgpu_agrees
 
+## The generated-input suites (tests/bad_inputs/fuzz/) at 100,000 inputs per parser instead of
+## `cargo test`'s 10,000. FUZZ_CASES and FUZZ_SEED (a number) explore further.
+FUZZ_CASES ?= 100000
+fuzz:
+	+FEATSIM_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),FEATSIM_FUZZ_SEED=$(FUZZ_SEED)) \
+	  cargo test --no-default-features --test bad_inputs fuzz:: -- --nocapture
+
 ## Two lanes at once, each one file at a time: the files that use WebGPU (SwiftShader keeps both
 ## cores busy) and the rest (the page's CPU backend is one thread). One file at a time the set
 ## took 6 min 9 s. Two WebGPU files side by side starved Chromium's GPU process: a screenshot
 ## timed out in a cold run, so they never share the machine with each other. Each lane's TAP is
 ## printed when both have ended.
-E2E_WEBGPU := tests/e2e/boot.test.mjs tests/e2e/device-lost.test.mjs tests/e2e/similarity.test.mjs
+E2E_WEBGPU := tests/e2e/boot.test.mjs tests/e2e/device-lost.test.mjs tests/e2e/similarity.test.mjs tests/e2e/soak.test.mjs
 E2E_OTHER := $(filter-out $(E2E_WEBGPU),$(sort $(wildcard tests/e2e/*.test.mjs)))
 test-e2e:
 	@mkdir -p target/e2e
@@ -83,15 +91,31 @@ test-e2e:
 	echo "e2e: WebGPU lane rc $$webgpu, other lane rc $$other"; \
 	[ $$webgpu -eq 0 ] && [ $$other -eq 0 ]
 
+## `make test` lints inside the builds it needs anyway. clippy-driver as the workspace's compiler
+## wrapper is exactly what `cargo clippy` does, but `cargo clippy` also checks every dependency a
+## second time for each target (metadata-only units, shared with no build): most of ten minutes
+## of a cold run on two cores. Here only our crate goes through clippy, with the same lints and
+## -D warnings, and its dependencies are the ones the tests and the page are built with.
+CLIPPY := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+
+## fmt, then clippy on the native lib, bins and tests as `cargo test` builds and runs them.
+checks: export FEATSIM_REQUIRE_WGPU = 1
 checks:
-	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory test-native
+	cargo fmt --check
+	+$(CLIPPY) cargo test --no-default-features
+
+## The release page, linted for wasm32 as it builds; then the bench's code (only our crate is
+## built again: the feature is ours alone, its dependencies are the page's).
+page-linted:
+	+$(CLIPPY) trunk build --release
+	+$(CLIPPY) cargo build --locked --release --target wasm32-unknown-unknown --lib --no-default-features --features bench
+	@$(MAKE) --no-print-directory size
 
 ## The release page builds beside the checks: its fat-LTO link and wasm-opt run on one core for
 ## about five minutes, and cargo locks per profile and target, so the two never wait on each
 ## other. Each half's output is printed as a block when it ends.
 test: setup
-	@$(MAKE) --no-print-directory -j2 --output-sync=recurse checks page
+	@$(MAKE) --no-print-directory -j2 --output-sync=recurse checks page-linted
 	@$(MAKE) --no-print-directory test-e2e
 
 clean:

@@ -1,26 +1,112 @@
-// Registers the service worker (sw.js) and reports on <html data-offline="…"> whether the page is
-// available offline: "caching" while the first visit stores everything, "ready" once it has, and
-// "unsupported" where there are no service workers. A separate file, not inline, for the CSP.
+// Registers the service worker (sw.js) and reports on <html> whether the page is available offline:
+// data-offline is "caching" while a visit stores everything, "ready" once it has, "failed" when
+// storing failed (data-offline-reason names the file; the status bar offers Retry, which dispatches
+// `featsim-offline-retry`), "unsupported" where there are no service workers; data-offline-version
+// is the build it speaks of. Each change is announced with a `featsim-offline` event. Once the copy
+// is complete it asks for persistent storage: data-offline-persist is "already", "granted",
+// "denied" or "unavailable". A separate file, not inline, for the CSP.
 "use strict";
 (() => {
+  /** This build's version, written by scripts/precache.mjs (its worker's cache carries the same). */
+  const VERSION = /* featsim:version */ "dev";
   const root = document.documentElement;
-  const set = (state) => {
+  const set = (state, { reason, version } = {}) => {
     root.dataset.offline = state;
+    if (reason) root.dataset.offlineReason = reason;
+    else delete root.dataset.offlineReason;
+    if (version) root.dataset.offlineVersion = version;
     document.dispatchEvent(new CustomEvent("featsim-offline", { detail: state }));
   };
   if (!("serviceWorker" in navigator)) return set("unsupported");
+
+  // The scope "./" below resolves to this; another deployment on this origin has its own.
+  const scope = new URL("./", document.baseURI).href;
+  // A version whose install failed is remembered, and this page does not register it again until
+  // the visitor presses Retry: browsers would otherwise download everything again on every visit
+  // (the worker keeps a mark of its own for the browser's update checks; Retry deletes both).
+  const KEY = `featsim-offline-failed:${scope}`;
+  const remember = (failure) => {
+    try {
+      if (failure) localStorage.setItem(KEY, JSON.stringify(failure));
+      else localStorage.removeItem(KEY);
+    } catch {
+      // no storage (e.g. a sandboxed frame): nothing is remembered
+    }
+  };
+  const remembered = () => {
+    try {
+      return JSON.parse(localStorage.getItem(KEY));
+    } catch {
+      return null;
+    }
+  };
+
+  let persisting = false;
+  const persist = async () => {
+    if (persisting) return;
+    persisting = true;
+    let outcome = "unavailable";
+    try {
+      if (navigator.storage?.persisted) {
+        outcome = (await navigator.storage.persisted())
+          ? "already"
+          : (await navigator.storage.persist())
+            ? "granted"
+            : "denied";
+      }
+    } catch {
+      // not offered here: the copy stays, only without the promise not to be evicted
+    }
+    root.dataset.offlinePersist = outcome;
+  };
+
+  // A failure shown stays until Retry: an older copy's "ready" must not hide a newer build's failure.
+  let failed = false;
   navigator.serviceWorker.addEventListener("message", (e) => {
-    if (e.data && e.data.offline) set(e.data.offline);
+    const m = e.data;
+    if (!m?.offline) return;
+    if (m.offline === "failed") {
+      failed = true;
+      remember({ version: m.version, reason: m.reason });
+      return set("failed", m);
+    }
+    if (failed) return;
+    if (m.offline === "ready") {
+      remember(null);
+      persist();
+    }
+    set(m.offline, m);
   });
+
+  const register = () =>
+    navigator.serviceWorker
+      .register("sw.js", { scope: "./" })
+      .then(async (reg) => {
+        // Look for a new build now (this is also what tries a failed one again after Retry); a
+        // first install is under way already. Offline this fails, and that is fine.
+        if (reg.active && !reg.installing && !reg.waiting) reg.update().catch(() => {});
+        (await navigator.serviceWorker.ready).active?.postMessage("status");
+      })
+      .catch((err) => {
+        console.warn("service worker not registered:", err);
+        // SecurityError: service workers are off here (private windows, some settings).
+        if (err?.name === "SecurityError") set("unsupported");
+        else set("failed", { reason: `sw.js: ${err?.message ?? err}` });
+      });
+
+  document.addEventListener("featsim-offline-retry", async () => {
+    failed = false;
+    remember(null);
+    set("caching");
+    await caches.delete(`featsim:${scope}:failed`).catch(() => {});
+    register();
+  });
+
+  const before = remembered();
+  if (before?.version === VERSION) {
+    failed = true;
+    return set("failed", before);
+  }
   set("caching");
-  navigator.serviceWorker
-    .register("sw.js", { scope: "./" })
-    .then(async () => {
-      const reg = await navigator.serviceWorker.ready;
-      reg.active?.postMessage("status");
-    })
-    .catch((err) => {
-      console.warn("service worker not registered:", err);
-      set("unsupported");
-    });
+  register();
 })();

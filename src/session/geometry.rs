@@ -69,14 +69,33 @@ pub fn centre(grid: usize) -> Cell {
     (grid / 2, grid / 2)
 }
 
-/// CSS for a cell-sized box at (`r`, `c`) of a `g`×`g` grid, in percent of the stage.
-pub fn cell_box((r, c): Cell, g: usize) -> String {
+/// Where a cell-sized box sits on the stage, in percent of its width and height; set through the
+/// style properties (CSSOM), which the page's CSP allows where a `style` attribute would not be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellBox {
+    /// Left edge.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Width and height.
+    pub size: f64,
+}
+
+impl CellBox {
+    /// A percentage as CSS writes it.
+    pub fn pct(v: f64) -> String {
+        format!("{v:.4}%")
+    }
+}
+
+/// The box of cell (`r`, `c`) of a `g`×`g` grid.
+pub fn cell_box((r, c): Cell, g: usize) -> CellBox {
     let s = 100.0 / g.max(1) as f64;
-    format!(
-        "left:{:.4}%;top:{:.4}%;width:{s:.4}%;height:{s:.4}%",
-        c as f64 * s,
-        r as f64 * s
-    )
+    CellBox {
+        left: c as f64 * s,
+        top: r as f64 * s,
+        size: s,
+    }
 }
 
 /// An SVG path of the grid's inner lines in a `g`×`g` view box.
@@ -135,10 +154,10 @@ mod tests {
 
     #[test]
     fn boxes_and_grid_lines() {
-        assert_eq!(
-            cell_box((1, 2), 4),
-            "left:50.0000%;top:25.0000%;width:25.0000%;height:25.0000%"
-        );
+        let b = cell_box((1, 2), 4);
+        assert_eq!((b.left, b.top, b.size), (50.0, 25.0, 25.0));
+        assert_eq!(CellBox::pct(b.left), "50.0000%");
+        assert_eq!(cell_box((0, 0), 0).size, 100.0);
         assert_eq!(grid_path(2), "M1 0V2M0 1H2");
         assert_eq!(grid_path(1), "");
         assert_eq!(sizes().next(), Some(224));

@@ -4,7 +4,7 @@
 //! result keys and the latest-wins rule — so the browser layer (`crate::ui`) only shows it and
 //! wires events to it.
 //!
-//! Leaves first: `side`, `mode`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
+//! Leaves first: `side`, `mode`, `limits`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
 //! `progress`, `results`, `embed`, `export`, `gallery`, `models`.
 
@@ -15,6 +15,7 @@ pub mod gallery;
 pub mod geometry;
 pub mod image;
 pub mod keys;
+pub mod limits;
 pub mod link;
 pub mod messages;
 pub mod mode;

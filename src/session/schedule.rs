@@ -48,6 +48,28 @@ impl<T> Latest<T> {
     }
 }
 
+/// Latest-wins for jobs that overlap rather than queue (model loads: a download takes seconds, and
+/// the visitor may pick another model meanwhile). Each start takes a ticket; only the newest
+/// ticket's job may finish, and older ones stop at their next check, so two loads never build
+/// two models at once and the last one asked for is the one in use.
+#[derive(Debug, Default)]
+pub struct Tickets {
+    newest: u64,
+}
+
+impl Tickets {
+    /// A new job starts: its ticket, which makes every older one stale.
+    pub fn take(&mut self) -> u64 {
+        self.newest += 1;
+        self.newest
+    }
+
+    /// Whether `ticket` is still the newest.
+    pub fn is_current(&self, ticket: u64) -> bool {
+        ticket == self.newest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +88,18 @@ mod tests {
         assert_eq!(q.finish(), None);
         assert!(!q.running());
         assert_eq!(q.submit(4), Some(4));
+    }
+
+    #[test]
+    fn only_the_newest_ticket_may_finish() {
+        let mut t = Tickets::default();
+        let a = t.take();
+        assert!(t.is_current(a));
+        let b = t.take();
+        // a's job learns it is stale at its next check, whatever order the two finish in.
+        assert!(!t.is_current(a) && t.is_current(b));
+        let c = t.take();
+        assert!(!t.is_current(b) && t.is_current(c));
+        assert!(!t.is_current(0));
     }
 }

@@ -35,9 +35,9 @@ use leptos::task::spawn_local;
 use signals::{Dev, Out, Ui};
 use std::rc::Rc;
 
-/// Mounts the app on `<body>`; panics are logged to the console rather than lost.
+/// Mounts the app on `<body>`; a panic is logged to the console and put up as a banner.
 pub fn mount() {
-    console_error_panic_hook::set_once();
+    browser::panic::install();
     let _ = console_log::init_with_level(log::Level::Info);
     leptos::mount::mount_to_body(App);
 }

@@ -4,8 +4,12 @@
 // The features are computed once, inside the frame.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { open, SHOTS } from "./harness.mjs";
 import { argmax, waitForHeat, waitForImage } from "./featsim.mjs";
+import { serve } from "../../scripts/serve.mjs";
 
 const FRAGMENT =
   "model=default&block=layer4&size=512&cell=5,9&side=left&cmap=magma&range=fixed&k=3&opacity=0.70&mode=explore&left=chelsea.png&right=chelsea.png";
@@ -15,6 +19,8 @@ const CLICK = [3, 12];
 let b;
 /** The snippet the full page's Embed button gave. */
 let snippet;
+/** The blog's own server (another origin: another port) and its folder. */
+let blog, blogDir;
 
 before(async () => {
   // On the CPU backend: what this file tests does not depend on the device, and on SwiftShader
@@ -25,6 +31,8 @@ before(async () => {
 
 after(async () => {
   await b?.close();
+  blog?.close();
+  if (blogDir) rmSync(blogDir, { recursive: true, force: true });
 });
 
 /** Unescapes the few entities the snippet's attributes use. */
@@ -56,15 +64,19 @@ test("an embedded view in a blog page: only the panels, and a click in the frame
   assert.ok(snippet, "the snippet was recorded");
   const { page, url } = b;
   const t0 = Date.now();
-  // A blog post (another document, not FeatSim's) with the snippet pasted in; leaving the full
-  // page stops its work, so the features are computed once, in the frame.
-  await page.setContent(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>A blog post</title>
+  // A blog post with the snippet pasted in, on its own origin (another port of this machine, as
+  // a blog embeds FeatSim from elsewhere); leaving the full page stops its work, so the features
+  // are computed once, in the frame.
+  blogDir = mkdtempSync(join(tmpdir(), "featsim-blog-"));
+  writeFileSync(join(blogDir, "index.html"), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A blog post</title><link rel="icon" href="data:,">
 <style>body{font:16px/1.5 Georgia,serif;max-width:860px;margin:1rem auto;padding:0 1rem}</style></head>
 <body><h1>What does a ResNet see in a cat?</h1>
 <p>Click a cell on the left: the right image lights up where layer4 finds the same thing.</p>
 ${snippet}
 <p>Text after the figure.</p></body></html>`);
+  blog = await serve(blogDir, 0);
+  await page.goto(`http://127.0.0.1:${blog.address().port}/`);
   const iframe = page.locator("iframe");
   const frame = await (await iframe.elementHandle()).contentFrame();
   assert.ok(frame, "the iframe has a frame");

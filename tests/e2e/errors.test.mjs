@@ -1,10 +1,11 @@
 // Bad input is a visible, dismissable message and the page keeps working: a corrupt image, an image
-// over the pixel limit, a file that is no image, weights of the wrong kind. A visitor's
-// torchvision .safetensors file loads with progress and is used.
+// over the pixel limit, a file that is no image, weights of the wrong kind, files over the size
+// limits. A visitor's torchvision .safetensors file loads with progress and is used. A panic puts
+// up a banner with a reload.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, truncateSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { waitForStatus, SHOTS } from "./harness.mjs";
 import { clickCell, openDefault, waitForError, waitForHeat } from "./featsim.mjs";
@@ -42,6 +43,12 @@ function hugePng(w, h) {
     chunk("IDAT", deflateSync(Buffer.alloc(16))),
     chunk("IEND", Buffer.alloc(0)),
   ]);
+}
+
+/** Creates `path` if need be; returns it (for truncateSync, which wants an existing file). */
+function openClose(path) {
+  closeSync(openSync(path, "a"));
+  return path;
 }
 
 /** A well-formed .safetensors file holding one tensor that no ResNet has. */
@@ -112,6 +119,25 @@ test("weights of the wrong kind are refused; the model in use stays", async () =
   await page.screenshot({ path: `${SHOTS}/errors.png` });
 });
 
+test("files over the size limits are refused before a byte is read; the page keeps working", async () => {
+  const { page } = b;
+  // Sparse files: the sizes are real to the browser, the disk holds nothing. Past 2 GiB a size
+  // once overflowed a 32-bit capacity and killed the page; past 4 GiB it wrapped.
+  const dir = "target/e2e";
+  mkdirSync(dir, { recursive: true });
+  const huge = `${dir}/huge.bpk`;
+  const big = `${dir}/big.png`;
+  truncateSync(openClose(huge), 2_500_000_000);
+  truncateSync(openClose(big), 200_000_000);
+  await page.setInputFiles("#weights-file", huge);
+  assert.match(await waitForError(page, "huge.bpk"), /huge\.bpk is 2\.5 GB: FeatSim reads weights files of up to 1\.0 GB/);
+  assert.equal(await page.locator("#model option").count(), 1, "the refused file leaves the picker");
+  await page.setInputFiles("#left-file", big);
+  assert.match(await waitForError(page, "big.png"), /big\.png is 200\.0 MB: FeatSim reads images of up to 150\.0 MB/);
+  assert.equal(await page.locator("#left-stage").getAttribute("data-image"), "chelsea.png");
+  assert.equal(await waitForStatus(page, "data-weights", (v) => v === "ready"), "ready");
+});
+
 test("after the errors a heatmap still computes", async () => {
   const { page } = b;
   await clickCell(page, "left", 3, 4);
@@ -141,4 +167,26 @@ test("a torchvision ResNet-18 .safetensors file loads with progress and is used"
   assert.ok(log.some((t) => /weights: \d+\.\d MB \/ 46\.8 MB/.test(t)), `reading progress in ${JSON.stringify(log)}`);
   assert.match(await page.textContent("#status"), /ResNet-18 · resnet18-seed7\.safetensors · 46\.8 MB loaded in/);
   assert.deepEqual(b.errors, [], "console errors");
+});
+
+// Last: it stops the page's wasm for good (a reload brings it back).
+test("a panic puts up a banner with the message and a reload button that brings the page back", async () => {
+  const { page } = b;
+  const thrown = await page.evaluate(() => {
+    try {
+      window.wasmBindings.featsim_test_panic();
+      return "returned";
+    } catch (e) {
+      return String(e);
+    }
+  });
+  assert.match(thrown, /RuntimeError/);
+  const banner = page.locator("#crashed[role=alert]");
+  await banner.waitFor({ timeout: 10_000 });
+  assert.match(await banner.textContent(), /FeatSim stopped — reload the page to go on\./);
+  assert.match(await banner.locator("pre").textContent(), /featsim_test_panic was called/);
+  await page.screenshot({ path: `${SHOTS}/panic.png` });
+  await banner.locator("button").click();
+  await page.waitForSelector("#crashed", { state: "detached", timeout: 30_000 });
+  assert.equal(await waitForStatus(page, "data-weights", (v) => v === "ready" || v === "failed", 300_000), "ready");
 });

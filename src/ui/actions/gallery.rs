@@ -1,7 +1,8 @@
 //! The built-in gallery's manifest.
 
 use crate::session::gallery::{GalleryImage, MANIFEST, parse_manifest};
-use crate::ui::browser::fetch::fetch_with_progress;
+use crate::session::limits::Input;
+use crate::ui::browser::fetch::fetch_bytes;
 use crate::ui::ctx::Ctx;
 use crate::ui::notify;
 use leptos::prelude::*;
@@ -11,7 +12,7 @@ pub async fn manifest(ctx: Ctx) -> Vec<GalleryImage> {
     if !ctx.ui.gallery.with_untracked(Vec::is_empty) {
         return ctx.ui.gallery.get_untracked();
     }
-    let parsed = fetch_with_progress(MANIFEST, |_, _| {})
+    let parsed = fetch_bytes(MANIFEST, Input::List)
         .await
         .and_then(|bytes| parse_manifest(&bytes));
     match parsed {

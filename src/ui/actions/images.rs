@@ -5,12 +5,13 @@
 use crate::image_io;
 use crate::session::gallery;
 use crate::session::image::PanelImage;
+use crate::session::limits::Input;
 use crate::session::paint::Painted;
 use crate::session::progress::Busy;
 use crate::session::side::Side;
 use crate::ui::browser::clock::yield_to_browser;
 use crate::ui::browser::download::{object_url, revoke};
-use crate::ui::browser::fetch::fetch_with_progress;
+use crate::ui::browser::fetch::fetch_bytes;
 use crate::ui::browser::files::read_file;
 use crate::ui::ctx::Ctx;
 use crate::ui::notify;
@@ -58,7 +59,7 @@ pub async fn load_bytes(
 pub fn load_file(ctx: Ctx, side: Side, file: web_sys::File) {
     spawn_local(async move {
         let name = file.name();
-        let result = match read_file(&file).await {
+        let result = match read_file(&file, Input::Image).await {
             Ok(bytes) => load_bytes(ctx, side, name, bytes, None).await,
             Err(e) => Err(e),
         };
@@ -85,7 +86,7 @@ pub fn pick_gallery(ctx: Ctx, side: Side, file: String) {
 
 /// Fetches a gallery image and shows it in `side`.
 pub async fn gallery_image(ctx: Ctx, side: Side, file: String) -> Result<(), String> {
-    let bytes = fetch_with_progress(&gallery::url(&file), |_, _| {}).await?;
+    let bytes = fetch_bytes(&gallery::url(&file), Input::Image).await?;
     load_bytes(ctx, side, file.clone(), bytes, Some(file)).await
 }
 

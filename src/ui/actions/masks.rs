@@ -4,6 +4,7 @@ use crate::masks::{MaskKind, class_mask, interpret, read_labels};
 use crate::segment::cell_coverage;
 use crate::session::geometry::Cell;
 use crate::session::image::LoadedMask;
+use crate::session::limits::Input;
 use crate::session::mode::Mode;
 use crate::session::paint::Painted;
 use crate::session::side::Side;
@@ -29,7 +30,7 @@ async fn load_mask(ctx: Ctx, side: Side, file: web_sys::File) -> Result<(), Stri
     let (width, height) = ctx.ui.images[side.index()]
         .with_untracked(|i| i.as_ref().map(|i| (i.width, i.height)))
         .ok_or_else(|| format!("Open the {} image before its mask.", side.name()))?;
-    let bytes = read_file(&file).await?;
+    let bytes = read_file(&file, Input::Mask).await?;
     yield_to_browser().await;
     let labels = read_labels(&bytes).map_err(|e| format!("{name}: {e}"))?;
     if labels.dimensions() != (width, height) {

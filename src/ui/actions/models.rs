@@ -6,8 +6,9 @@ use crate::session::messages::Action;
 use crate::session::models::{ModelEntry, ModelRef};
 use crate::session::progress::WeightsProgress;
 
+use crate::session::limits::Input;
 use crate::ui::browser::clock::{now_ms, yield_to_browser};
-use crate::ui::browser::fetch::fetch_with_progress;
+use crate::ui::browser::fetch::{SUPERSEDED, fetch_with_progress};
 use crate::ui::browser::files::read_file_with_progress;
 use crate::ui::ctx::Ctx;
 use crate::ui::engine::ModelSource;
@@ -37,13 +38,22 @@ pub fn load_weights_file(ctx: Ctx, file: web_sys::File) {
         ctx,
         ModelSource::File(file),
         format!("{name} (reading…)"),
-        name,
+        name.clone(),
     );
     spawn_local(async move {
-        if let Err(err) = load(ctx, id).await {
-            notify::error(ctx.out, err);
-            ctx.engine().remove_source(id);
-            ctx.ui.models.update(|m| m.retain(|x| x.id != id));
+        match load(ctx, id).await {
+            Ok(Loaded::Installed) => {}
+            // Another model was asked for meanwhile: this one stays listed, to pick again.
+            Ok(Loaded::Superseded) => ctx.ui.models.update(|m| {
+                if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
+                    entry.name = name;
+                }
+            }),
+            Err(err) => {
+                notify::error(ctx.out, err);
+                ctx.engine().remove_source(id);
+                ctx.ui.models.update(|m| m.retain(|x| x.id != id));
+            }
         }
     });
 }
@@ -60,13 +70,30 @@ pub fn select(ctx: Ctx, id: u32) {
     });
 }
 
-/// Reads or downloads model `id`, builds it on the engine's device and makes it current.
+/// How a load ended when nothing was wrong with the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// On the device and in use.
+    Installed,
+    /// A newer load started before this one finished: it stopped, and the newer one decides.
+    Superseded,
+}
+
+/// Reads or downloads model `id`, builds it on the engine's device and makes it current. The
+/// newest load wins: an older one still running stops at its next step and changes nothing.
 /// On failure the previous model stays in use.
-pub async fn load(ctx: Ctx, id: u32) -> Result<(), String> {
+pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
     let e = ctx.engine();
     let source = e.source(id).ok_or("that model is no longer available")?;
+    let ticket = e.begin_load();
+    let current = move || ctx.engine().load_is_current(ticket);
     let before = ctx.dev.weights.get_untracked();
-    match build(ctx, &source).await {
+    let built = build(ctx, &source, current).await;
+    if !current() {
+        // Whatever happened, a newer load owns the status and the device now.
+        return Ok(Loaded::Superseded);
+    }
+    match built {
         Ok((net, bytes, millis)) => {
             let name = net.spec().name.clone();
             let generation = e.install(net);
@@ -88,7 +115,7 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<(), String> {
                 bytes,
                 millis,
             });
-            Ok(())
+            Ok(Loaded::Installed)
         }
         Err(err) => {
             // A refused visitor file leaves the working model as it was.
@@ -102,21 +129,41 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<(), String> {
     }
 }
 
-async fn build(ctx: Ctx, source: &ModelSource) -> Result<(ResNet, usize, f64), String> {
+/// Reads, verifies and builds a model, asking `current` between steps so that a superseded load
+/// lets go of its bytes early (its result is dropped by `load` anyway).
+async fn build(
+    ctx: Ctx,
+    source: &ModelSource,
+    current: impl Fn() -> bool + Copy,
+) -> Result<(ResNet, usize, f64), String> {
     let t0 = now_ms();
     let progress = |loaded, total| {
-        ctx.dev
-            .weights
-            .set(WeightsProgress::Downloading { loaded, total });
+        if current() {
+            ctx.dev
+                .weights
+                .set(WeightsProgress::Downloading { loaded, total });
+        }
     };
     let (bytes, file_name) = match source {
-        ModelSource::Url(url) => (fetch_with_progress(url, progress).await?, url.clone()),
-        ModelSource::File(f) => (read_file_with_progress(f, progress).await?, f.name()),
+        ModelSource::Url(url) => (
+            fetch_with_progress(url, Input::Weights, progress, current).await?,
+            url.clone(),
+        ),
+        ModelSource::File(f) => (
+            read_file_with_progress(f, Input::Weights, progress, current).await?,
+            f.name(),
+        ),
     };
     let size = bytes.len();
+    if !current() {
+        return Err(SUPERSEDED.into());
+    }
     ctx.dev.weights.set(WeightsProgress::Building);
     // Let the browser paint the new status before the synchronous parse and upload.
     yield_to_browser().await;
+    if !current() {
+        return Err(SUPERSEDED.into());
+    }
     let weights = crate::model::open_weights(bytes, &file_name).map_err(|e| e.to_string())?;
     let device = ctx.engine().compute().device;
     let net = ResNet::new(&weights, &device).map_err(|e| format!("{file_name}: {e}"))?;

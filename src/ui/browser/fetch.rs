@@ -1,15 +1,22 @@
-//! Downloading with byte progress (the weights are tens of megabytes).
+//! Downloading with byte progress (the weights are tens of megabytes), within a size limit.
 
+use crate::session::limits::{self, Input};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
-/// Fetches `url` into memory, calling `progress(loaded, total)` as chunks arrive
-/// (`total` is `None` when the server sends no length).
+/// What a read stopped on that is not the bytes' fault.
+pub const SUPERSEDED: &str = "superseded by a newer request";
+
+/// Fetches `url` (at most `input`'s limit) into memory, calling `progress(loaded, total)` as chunks
+/// arrive (`total` is `None` when the server sends no length). Between chunks it asks `wanted`;
+/// when that says no, it stops with [`SUPERSEDED`].
 pub async fn fetch_with_progress(
     url: &str,
+    input: Input,
     progress: impl FnMut(u64, Option<u64>),
+    wanted: impl Fn() -> bool,
 ) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let resp: Response = JsFuture::from(window.fetch_with_str(url))
@@ -29,21 +36,42 @@ pub async fn fetch_with_progress(
     let body = resp
         .body()
         .ok_or_else(|| format!("{url}: empty response"))?;
-    read_stream(&body, total, url, progress).await
+    read_stream(&body, total, url, input, progress, wanted).await
 }
 
-/// Drains a byte stream, calling `progress(loaded, total)` per chunk.
+/// Fetches a small file (an image, a list) with no progress to show.
+pub async fn fetch_bytes(url: &str, input: Input) -> Result<Vec<u8>, String> {
+    fetch_with_progress(url, input, |_, _| {}, || true).await
+}
+
+/// Drains a byte stream of `what` (at most `input`'s limit; `total` is what its source declared),
+/// calling `progress(loaded, total)` per chunk and stopping when `wanted` says no.
 pub async fn read_stream(
     body: &web_sys::ReadableStream,
     total: Option<u64>,
     what: &str,
+    input: Input,
     mut progress: impl FnMut(u64, Option<u64>),
+    wanted: impl Fn() -> bool,
 ) -> Result<Vec<u8>, String> {
+    if let Some(total) = total {
+        limits::check(input, what, total)?;
+    }
     let reader: ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
         .map_err(|_| "the body is not a readable stream")?;
-    let mut out = Vec::with_capacity(total.unwrap_or(0) as usize);
+    // Stop the transfer too, not only our reading of it.
+    let stop = |reason: String| {
+        let _ = reader.cancel();
+        reason
+    };
+    let mut out = Vec::new();
+    // Fallible: a declared size the memory cannot hold is a message, not an abort. The size is
+    // within the limit here, so it fits a usize on wasm32.
+    let reserve = total.unwrap_or(0);
+    out.try_reserve_exact(usize::try_from(reserve).unwrap_or(usize::MAX))
+        .map_err(|_| stop(limits::out_of_memory(what, reserve)))?;
     progress(0, total);
     loop {
         let chunk = JsFuture::from(reader.read())
@@ -56,11 +84,20 @@ pub async fn read_stream(
         if done {
             break;
         }
+        if !wanted() {
+            return Err(stop(SUPERSEDED.into()));
+        }
         let value =
             Reflect::get(&chunk, &JsValue::from_str("value")).map_err(|_| "bad stream chunk")?;
         let bytes: Uint8Array = value.dyn_into().map_err(|_| "stream chunk is not bytes")?;
         let start = out.len();
-        out.resize(start + bytes.length() as usize, 0);
+        let len = bytes.length() as usize;
+        let end = start as u64 + len as u64;
+        // The declared length may be missing or wrong: the limit holds for what really arrives.
+        limits::check(input, what, end).map_err(stop)?;
+        out.try_reserve(len)
+            .map_err(|_| stop(limits::out_of_memory(what, end)))?;
+        out.resize(start + len, 0);
         bytes.copy_to(&mut out[start..]);
         progress(out.len() as u64, total);
     }

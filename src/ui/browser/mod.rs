@@ -1,5 +1,5 @@
 //! Browser glue: thin wrappers over `web_sys` with no page state (fetching, files, canvases,
-//! the clipboard, downloads, the address bar, the clock, the WebGPU adapter).
+//! the clipboard, downloads, the address bar, the clock, the WebGPU adapter, the panic banner).
 
 pub mod canvas;
 pub mod clipboard;
@@ -9,3 +9,4 @@ pub mod download;
 pub mod fetch;
 pub mod files;
 pub mod location;
+pub mod panic;

@@ -15,7 +15,7 @@
 
 use super::file_picker::FilePicker;
 use super::readout::Readout;
-use crate::session::geometry::{DISPLAY, cell_at, cell_box, centre, grid_path, step_cell};
+use crate::session::geometry::{CellBox, DISPLAY, cell_at, cell_box, centre, grid_path, step_cell};
 use crate::session::mode::Mode;
 use crate::session::overlay::{mask_overlay, painted_rgba};
 use crate::session::results::MapView;
@@ -203,7 +203,10 @@ pub fn Panel(
         let (w, h) = image
             .with(|i| i.as_ref().map(|i| (i.width, i.height)))
             .unwrap_or((4, 3));
-        format!("aspect-ratio:{w}/{h};width:min(100%, calc(60vh * {w} / {h}))")
+        (
+            format!("{w}/{h}"),
+            format!("min(100%, calc(60vh * {w} / {h}))"),
+        )
     };
     let feature_note = move || {
         let img = image.get()?;
@@ -262,7 +265,8 @@ pub fn Panel(
                 tabindex="0"
                 role="application"
                 aria-roledescription="image with a feature grid"
-                style=stage_style
+                style:aspect-ratio=move || stage_style().0
+                style:width=move || stage_style().1
                 aria-label=move || {
                     let name = image.with(|i| i.as_ref().map(|i| i.name.clone()));
                     match (name, side) {
@@ -359,17 +363,32 @@ pub fn Panel(
                 {move || {
                     hover_here()
                         .filter(|_| image.with(Option::is_some))
-                        .map(|c| view! { <div class="cell hover" style=cell_box(c, grid())></div> })
+                        .map(|c| {
+                            let b = cell_box(c, grid());
+                            view! {
+                                <div
+                                    class="cell hover"
+                                    style:left=CellBox::pct(b.left)
+                                    style:top=CellBox::pct(b.top)
+                                    style:width=CellBox::pct(b.size)
+                                    style:height=CellBox::pct(b.size)
+                                ></div>
+                            }
+                        })
                 }}
                 {move || {
                     settings
                         .with(|s| s.pin)
                         .filter(|(s, _)| *s == side && !segment())
                         .map(|(_, c)| {
+                            let b = cell_box(c, grid());
                             view! {
                                 <div
                                     class="cell pin"
-                                    style=cell_box(c, grid())
+                                    style:left=CellBox::pct(b.left)
+                                    style:top=CellBox::pct(b.top)
+                                    style:width=CellBox::pct(b.size)
+                                    style:height=CellBox::pct(b.size)
                                     title=format!("pinned cell ({}, {})", c.0, c.1)
                                 ></div>
                             }
@@ -388,10 +407,14 @@ pub fn Panel(
                                     .into_iter()
                                     .enumerate()
                                     .map(|(i, (r, c, v))| {
+                                        let b = cell_box((r, c), m.heat.rows);
                                         view! {
                                             <div
                                                 class="cell top"
-                                                style=cell_box((r, c), m.heat.rows)
+                                                style:left=CellBox::pct(b.left)
+                                                style:top=CellBox::pct(b.top)
+                                                style:width=CellBox::pct(b.size)
+                                                style:height=CellBox::pct(b.size)
                                                 title=format!("match {}: ({r}, {c}) = {v:.3}", i + 1)
                                                 data-cell=format!("{r},{c}")
                                             >

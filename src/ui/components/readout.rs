@@ -60,7 +60,7 @@ pub fn Readout(
                 {move || {
                     let (_, v) = value_here()?;
                     let t = heat.with(|m| m.as_ref().map(|m| m.bar_percent(v)))?;
-                    Some(view! { <span class="tick" style=format!("left:{t:.2}%")></span> })
+                    Some(view! { <span class="tick" style:left=format!("{t:.2}%")></span> })
                 }}
             </div>
             <span class="hi">

@@ -58,20 +58,26 @@ pub fn StatusBar() -> impl IntoView {
 }
 
 /// Whether the page works offline, as the service worker registration (sw-register.js) reports it
-/// on `<html data-offline>`: "caching" on a first visit, "ready" once everything is stored.
+/// on `<html data-offline>`: "caching" while a visit stores everything, "ready" once it has,
+/// "failed" with `data-offline-reason` and a Retry button (`#offline-retry`), which asks
+/// sw-register.js to try again with a `featsim-offline-retry` event. All the logic is there.
 #[component]
 pub fn OfflineBadge() -> impl IntoView {
     use wasm_bindgen::prelude::*;
-    let read = || {
+    let root = || {
         web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
-            .and_then(|e| e.get_attribute("data-offline"))
+    };
+    let read = move |name: &str| {
+        root()
+            .and_then(|e| e.get_attribute(name))
             .unwrap_or_default()
     };
-    let offline = RwSignal::new(read());
+    let state = move || (read("data-offline"), read("data-offline-reason"));
+    let offline = RwSignal::new(state());
     // sw-register.js announces every change with this event; the listener lives as long as the page.
-    let on_change = Closure::<dyn Fn()>::new(move || offline.set(read()));
+    let on_change = Closure::<dyn Fn()>::new(move || offline.set(state()));
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         let _ = doc.add_event_listener_with_callback(
             "featsim-offline",
@@ -79,14 +85,35 @@ pub fn OfflineBadge() -> impl IntoView {
         );
     }
     on_change.forget();
-    let text = move || match offline.get().as_str() {
-        "ready" => "✓ available offline",
-        "caching" => "saving for offline use…",
-        _ => "",
+    let retry = move |_: web_sys::MouseEvent| {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document())
+            && let Ok(ev) = web_sys::Event::new("featsim-offline-retry")
+        {
+            let _ = doc.dispatch_event(&ev);
+        }
+    };
+    let failed = move || offline.with(|(s, _)| s == "failed");
+    let text = move || {
+        offline.with(|(s, reason)| match s.as_str() {
+            "ready" => "✓ available offline".to_owned(),
+            "caching" => "saving for offline use…".to_owned(),
+            "failed" => format!("offline copy failed: {reason}"),
+            _ => String::new(),
+        })
     };
     view! {
-        <span id="offline" class="offline" data-state=move || offline.get()>
-            {text}
+        <span id="offline" class="offline" data-state=move || offline.with(|(s, _)| s.clone())>
+            <span class="offline-text">{text}</span>
+            {move || {
+                failed()
+                    .then(|| {
+                        view! {
+                            <button type="button" class="small" id="offline-retry" on:click=retry>
+                                "Retry"
+                            </button>
+                        }
+                    })
+            }}
         </span>
     }
 }

@@ -3,6 +3,7 @@
 //! `explore` and `segment` compute them.
 
 mod explore;
+mod probe;
 mod segment;
 pub mod sinks;
 pub mod worker;
@@ -14,7 +15,7 @@ use crate::session::cache::FeatureCache;
 use crate::session::keys::Keys;
 use crate::session::request::Request;
 use crate::session::results::PredictedMask;
-use crate::session::schedule::Latest;
+use crate::session::schedule::{Latest, Tickets};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -35,6 +36,8 @@ pub struct Engine {
     generation: Cell<u32>,
     sources: RefCell<Vec<(u32, ModelSource)>>,
     next_id: Cell<u32>,
+    /// Model loads: the newest one wins.
+    loads: RefCell<Tickets>,
     cache: RefCell<FeatureCache<Rc<ImageFeatures>>>,
     schedule: RefCell<Latest<Request>>,
     keys: RefCell<Keys>,
@@ -45,12 +48,14 @@ pub struct Engine {
 impl Engine {
     /// An engine on `compute` with no model yet.
     pub fn new(compute: Compute) -> Self {
+        probe::watch(&compute.device);
         Engine {
             compute: RefCell::new(compute),
             net: RefCell::new(None),
             generation: Cell::new(0),
             sources: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
+            loads: RefCell::new(Tickets::default()),
             // Two panels plus a few recent sizes to switch back to.
             cache: RefCell::new(FeatureCache::new(4)),
             schedule: RefCell::new(Latest::default()),
@@ -66,6 +71,7 @@ impl Engine {
 
     /// Uses `compute` from now on, dropping the model and everything computed on the old one.
     pub fn set_compute(&self, compute: Compute) {
+        probe::watch(&compute.device);
         *self.compute.borrow_mut() = compute;
         *self.net.borrow_mut() = None;
         self.cache.borrow_mut().clear();
@@ -96,6 +102,16 @@ impl Engine {
             .iter()
             .find(|(i, _)| *i == id)
             .map(|(_, s)| s.clone())
+    }
+
+    /// A model load starts: its ticket (every load still running is stale from now on).
+    pub fn begin_load(&self) -> u64 {
+        self.loads.borrow_mut().take()
+    }
+
+    /// Whether the load holding `ticket` is still the newest one.
+    pub fn load_is_current(&self, ticket: u64) -> bool {
+        self.loads.borrow().is_current(ticket)
     }
 
     /// Whether a model is on the device.
