@@ -2,7 +2,7 @@
 //! checked before the first byte is read.
 
 use super::fetch::read_stream;
-use crate::session::limits::{self, Input};
+use crate::session::limits::Input;
 
 /// The first file of a file list (file inputs, drops, pastes).
 pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
@@ -17,10 +17,10 @@ pub async fn read_file_with_progress(
     progress: impl FnMut(u64, Option<u64>),
     wanted: impl Fn() -> bool,
 ) -> Result<Vec<u8>, String> {
-    // `size()` is an f64: a 5 GB file is 5e9, not a truncated 32-bit count.
+    // `size()` is an f64: a 5 GB file is 5e9, not a truncated 32-bit count. `read_stream` checks
+    // it against the limit before reading.
     let total = file.size().max(0.0) as u64;
     let name = file.name();
-    limits::check(input, &name, total)?;
     read_stream(&file.stream(), Some(total), &name, input, progress, wanted).await
 }
 
