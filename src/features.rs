@@ -1,8 +1,8 @@
 //! Feature maps: running the network on an image and reading a block's output.
 
 use crate::compute::{DeviceError, read_vec};
-use crate::image_io;
 use crate::model::{Block, ResNet, preprocess};
+use crate::resample;
 use burn::tensor::Tensor;
 use image::RgbImage;
 
@@ -29,7 +29,7 @@ impl FeatureMap {
 
 /// The network input for an image at `size`×`size` pixels.
 pub fn input(model: &ResNet, img: &RgbImage, size: u32) -> Tensor<4> {
-    let resized = image_io::resize_square(img, size);
+    let resized = resample::resize_square(img, size);
     Tensor::from_data(
         preprocess::input_data(&resized, &model.spec().preprocess),
         model.device(),

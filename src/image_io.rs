@@ -1,6 +1,6 @@
 //! Decoding visitors' images safely: size limits before decoding, EXIF orientation, alpha over white.
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage, imageops::FilterType};
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use std::io::Cursor;
 
 /// Largest image accepted, in pixels (a decompression bomb is refused before it is decoded).
@@ -115,11 +115,6 @@ fn flatten(img: DynamicImage) -> RgbImage {
     })
 }
 
-/// Resizes to the square model input with a bilinear (triangle) filter.
-pub fn resize_square(img: &RgbImage, size: u32) -> RgbImage {
-    image::imageops::resize(img, size, size, FilterType::Triangle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,7 +185,10 @@ mod tests {
     #[test]
     fn one_pixel_and_sixteen_bit_images_work() {
         let one = decode(&encode(DynamicImage::new_rgb8(1, 1), ImageFormat::Png)).unwrap();
-        assert_eq!(resize_square(&one, 32).dimensions(), (32, 32));
+        assert_eq!(
+            crate::resample::resize_square(&one, 32).dimensions(),
+            (32, 32)
+        );
         let deep = DynamicImage::ImageRgb16(image::ImageBuffer::from_pixel(
             3,
             2,

@@ -210,10 +210,10 @@ impl HeatmapOps for Flex {
     }
 }
 
+/// The CPU twin of [`source`]: the sampling every map in FeatSim is resized with.
 fn source_host(o: u32, n_out: u32, n_in: u32) -> (u32, u32, f32) {
-    let s = ((o as f32 + 0.5) * n_in as f32 / n_out as f32 - 0.5).max(0.0);
-    let i0 = (s.floor() as u32).min(n_in - 1);
-    (i0, (i0 + 1).min(n_in - 1), s - i0 as f32)
+    let (i0, i1, f) = crate::resample::bilinear_taps(o as usize, n_out as usize, n_in as usize);
+    (i0 as u32, i1 as u32, f)
 }
 
 /// A CPU tensor's values. Host memory already, so no device readback (and no `read_vec`): the

@@ -14,6 +14,7 @@ pub mod kernels;
 pub mod masks;
 pub mod model;
 pub mod oneshot;
+pub mod resample;
 pub mod segment;
 pub mod selftest;
 pub mod session;

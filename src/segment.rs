@@ -5,7 +5,8 @@
 //! threshold → mask.
 
 use crate::compute::{DeviceError, FromDevice};
-use image::{GrayImage, imageops::FilterType};
+use crate::resample::cell_coverage;
+use image::GrayImage;
 
 /// Label value that scoring ignores (VOC's object boundaries).
 pub const VOID: u8 = 255;
@@ -118,28 +119,6 @@ pub fn otsu(values: &[f32]) -> f32 {
     lo + (best_i as f32 + 0.5) / scale
 }
 
-/// Fraction of each grid cell covered by the mask, after resizing the mask to the model input
-/// (`size`×`size`, like the image). `mask` pixels: 0 background, anything else foreground.
-pub fn cell_coverage(mask: &GrayImage, size: u32, grid: usize) -> Vec<f32> {
-    let binary = GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
-        image::Luma([if mask.get_pixel(x, y).0[0] != 0 {
-            255
-        } else {
-            0
-        }])
-    });
-    let resized = image::imageops::resize(&binary, size, size, FilterType::Triangle);
-    let cell = size as usize / grid;
-    let mut cov = vec![0.0f32; grid * grid];
-    for (x, y, p) in resized.enumerate_pixels() {
-        let (cx, cy) = (x as usize / cell, y as usize / cell);
-        cov[cy * grid + cx] += f32::from(p.0[0]) / 255.0;
-    }
-    let area = (cell * cell) as f32;
-    cov.iter_mut().for_each(|c| *c /= area);
-    cov
-}
-
 /// A `size`×`size` mask (255 = foreground) with the marked cells of a `grid`×`grid` grid filled:
 /// what a user paints on the page, in the form the recipes take.
 pub fn mask_from_cells(marked: &[bool], grid: usize, size: u32) -> GrayImage {
@@ -152,28 +131,6 @@ pub fn mask_from_cells(marked: &[bool], grid: usize, size: u32) -> GrayImage {
         );
         image::Luma([if marked[cy * grid + cx] { 255 } else { 0 }])
     })
-}
-
-/// Bilinear upsampling of an `h`×`w` map to `out_w`×`out_h` (pixel centres aligned, as
-/// `align_corners=False` in PyTorch).
-pub fn upsample_bilinear(map: &[f32], h: usize, w: usize, out_w: usize, out_h: usize) -> Vec<f32> {
-    let src = |o: usize, n_out: usize, n_in: usize| {
-        let s = ((o as f32 + 0.5) * n_in as f32 / n_out as f32 - 0.5).max(0.0);
-        let i0 = (s.floor() as usize).min(n_in - 1);
-        let i1 = (i0 + 1).min(n_in - 1);
-        (i0, i1, s - i0 as f32)
-    };
-    let cols: Vec<_> = (0..out_w).map(|x| src(x, out_w, w)).collect();
-    let mut out = Vec::with_capacity(out_w * out_h);
-    for y in 0..out_h {
-        let (y0, y1, fy) = src(y, out_h, h);
-        for &(x0, x1, fx) in &cols {
-            let top = map[y0 * w + x0] * (1.0 - fx) + map[y0 * w + x1] * fx;
-            let bottom = map[y1 * w + x0] * (1.0 - fx) + map[y1 * w + x1] * fx;
-            out.push(top * (1.0 - fy) + bottom * fy);
-        }
-    }
-    out
 }
 
 /// Pixel counts of a prediction against a ground truth for one class.
@@ -242,8 +199,8 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 /// Mask weights for a prototype, refusing an empty mask.
-pub fn support_weights(mask: &GrayImage, size: u32, grid: usize) -> Result<Vec<f32>, SegmentError> {
-    let cov = cell_coverage(mask, size, grid);
+pub fn support_weights(mask: &GrayImage, grid: usize) -> Result<Vec<f32>, SegmentError> {
+    let cov = cell_coverage(mask, grid);
     if cov.iter().all(|&c| c <= 0.0) {
         return Err(SegmentError::EmptyMask);
     }
@@ -289,27 +246,9 @@ mod tests {
     }
 
     #[test]
-    fn coverage_follows_the_mask() {
-        // Left half of a 64×32 mask marked; at size 64 with a 2×2 grid the left cells are full.
-        let mask = GrayImage::from_fn(64, 32, |x, _| image::Luma([if x < 32 { 1 } else { 0 }]));
-        let cov = cell_coverage(&mask, 64, 2);
-        assert!(
-            cov[0] > 0.95 && cov[2] > 0.95 && cov[1] < 0.05 && cov[3] < 0.05,
-            "{cov:?}"
-        );
-    }
-
-    #[test]
-    fn painted_cells_cover_exactly_their_cells() {
-        let mask = mask_from_cells(&[true, false, false, true], 2, 64);
-        let cov = cell_coverage(&mask, 64, 2);
-        assert_eq!(cov, vec![1.0, 0.0, 0.0, 1.0]);
-    }
-
-    #[test]
     fn empty_mask_is_a_clear_error() {
         let mask = GrayImage::new(10, 10);
-        let err = support_weights(&mask, 64, 2).unwrap_err();
+        let err = support_weights(&mask, 2).unwrap_err();
         assert_eq!(err, SegmentError::EmptyMask);
         assert_eq!(err.device(), None);
     }
@@ -326,13 +265,8 @@ mod tests {
     }
 
     #[test]
-    fn bilinear_upsampling_keeps_constants_and_interpolates() {
-        assert!(
-            upsample_bilinear(&[0.5; 4], 2, 2, 5, 3)
-                .iter()
-                .all(|&v| (v - 0.5).abs() < 1e-6)
-        );
-        let up = upsample_bilinear(&[0.0, 1.0], 1, 2, 4, 1);
-        assert_eq!(up, vec![0.0, 0.25, 0.75, 1.0]);
+    fn painted_cells_cover_exactly_their_cells() {
+        let mask = mask_from_cells(&[true, false, false, true], 2, 64);
+        assert_eq!(cell_coverage(&mask, 2), vec![1.0, 0.0, 0.0, 1.0]);
     }
 }

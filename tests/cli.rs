@@ -269,6 +269,44 @@ fn one_episode_runs_alone_and_a_pair_from_two_classes_is_refused() {
 }
 
 #[test]
+fn eval_oneshot_dumps_the_blocks_asked_for_and_refuses_deeper_ones() {
+    let (weights, voc) = (default_weights(), voc());
+    let dir = scratch("dump-blocks");
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |layer: &str, blocks: &str| {
+        featsim(&[
+            "eval-oneshot",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--data",
+            voc.to_str().unwrap(),
+            "--layer",
+            layer,
+            "--pair",
+            "2007_000256,2007_000480",
+            "--dump-features",
+            dir.to_str().unwrap(),
+            "--dump-blocks",
+            blocks,
+        ])
+    };
+    let (ok, _, err) = run("layer3", "layer2,layer4");
+    assert!(
+        !ok && err.contains("--dump-blocks layer4 is deeper than --layer layer3"),
+        "{err}"
+    );
+    let (ok, _, err) = run("layer4", "layer3,layer4");
+    assert!(ok, "{err}");
+    for (block, side, depth) in [("layer3", 32, 1024), ("layer4", 16, 2048)] {
+        for name in ["2007_000256", "2007_000480"] {
+            let (shape, _) = read_npy(&dir.join(block).join(format!("{name}.npy")));
+            assert_eq!(shape, [side, side, depth], "{block}/{name}");
+        }
+    }
+    assert!(!dir.join("layer2").exists(), "layer2 was not asked for");
+}
+
+#[test]
 fn bench_prints_a_table_and_a_json_line_of_positive_medians() {
     let out = featsim_ok(&[
         "bench", "--random", "resnet18", "--size", "64", "--runs", "2",

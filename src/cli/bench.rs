@@ -129,7 +129,7 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
         height: size,
     };
 
-    let steps = 1 + 4 + 1 + 1 + 3;
+    let steps = 4 + 1 + 4 + 1 + 1 + 3;
     let pb = ProgressBar::new(((plan.runs + 1) * steps) as u64);
     pb.set_style(
         ProgressStyle::with_template("bench {bar:30} {pos}/{len} {msg}").expect("template"),
@@ -151,6 +151,41 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
             Ok(())
         };
 
+    // The model-input resize alone, against the `image` crate's triangle filter it replaced, on
+    // the bench image and on a phone photo's size (12 MP, shrunk 24-fold per side at 512²).
+    let phone = image::imageops::resize(&img, 4000, 3000, image::imageops::FilterType::Nearest);
+    for (key, what, src) in [
+        ("resize", "bench image", &img),
+        ("resize_12mp", "4000×3000 image", &phone),
+    ] {
+        let (w, h) = src.dimensions();
+        time(
+            key,
+            format!("{what} {w}×{h} → {size}², Pillow's bilinear (our port)"),
+            &mut || {
+                drop(crate::resample::resize_square(src, size));
+                Ok(())
+            },
+        )?;
+        let old_key = if key == "resize" {
+            "resize_image_crate"
+        } else {
+            "resize_12mp_image_crate"
+        };
+        time(
+            old_key,
+            "the same with `image`'s triangle filter (before #17)".to_string(),
+            &mut || {
+                drop(image::imageops::resize(
+                    src,
+                    size,
+                    size,
+                    image::imageops::FilterType::Triangle,
+                ));
+                Ok(())
+            },
+        )?;
+    }
     time(
         "input",
         format!("image → resize to {size}² → normalised input on the device"),

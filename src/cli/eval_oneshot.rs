@@ -35,6 +35,10 @@ pub struct EvalOneshotArgs {
     /// DIR/<layer>/<image>.npy (for the independent reference, tests/reference/oneshot_ref.py).
     #[arg(long, value_name = "DIR")]
     dump_features: Option<PathBuf>,
+    /// The blocks --dump-features writes (up to --layer, e.g. `layer2,layer3,layer4`, for trying
+    /// recipes in numpy); default: --layer's alone.
+    #[arg(long, value_delimiter = ',', requires = "dump_features")]
+    dump_blocks: Vec<Block>,
     /// Run only the episode with this support and query (image names without extension).
     #[arg(long, value_parser = parse_pair)]
     pair: Option<(String, String)>,
@@ -48,13 +52,21 @@ pub fn run(args: EvalOneshotArgs) -> Result<()> {
         only: args.pair.as_ref(),
     };
     let (block, size) = (args.model.layer, args.model.size);
-    let set = load(
-        &model,
-        &episodes,
-        block,
-        size,
-        args.dump_features.as_deref(),
-    )?;
+    let dump = match args.dump_features.as_deref() {
+        None => None,
+        Some(dir) => {
+            let blocks = if args.dump_blocks.is_empty() {
+                vec![block]
+            } else {
+                args.dump_blocks.clone()
+            };
+            if let Some(deeper) = blocks.iter().find(|b| b.index() > block.index()) {
+                bail!("--dump-blocks {deeper} is deeper than --layer {block}");
+            }
+            Some(Dump { dir, blocks })
+        }
+    };
+    let set = load(&model, &episodes, block, size, dump.as_ref())?;
     for (i, &method) in args.method.iter().enumerate() {
         if args.method.len() > 1 {
             if i > 0 {
@@ -113,14 +125,22 @@ struct EvalSet {
     feature_secs: f64,
 }
 
-/// Reads classes.json, computes every listed image's features up to `block` (writing that
-/// block's raw map under `dump` when asked) and reads the label masks.
+/// Where and which blocks' raw maps to write.
+struct Dump<'a> {
+    /// DIR of `--dump-features`.
+    dir: &'a Path,
+    /// Blocks to write, none deeper than the evaluated one.
+    blocks: Vec<Block>,
+}
+
+/// Reads classes.json, computes every listed image's features up to `block` (writing the raw
+/// maps `dump` asks for) and reads the label masks.
 fn load(
     model: &ResNet,
     episodes: &Episodes,
     block: Block,
     size: u32,
-    dump: Option<&Path>,
+    dump: Option<&Dump>,
 ) -> Result<EvalSet> {
     let data = episodes.data;
     let mut classes: BTreeMap<String, Vec<String>> = serde_json::from_str(
@@ -140,8 +160,13 @@ fn load(
     let mut names: Vec<String> = classes.values().flatten().cloned().collect();
     names.sort();
     names.dedup();
-    let dump = dump.map(|d| d.join(block.name()));
-    if let Some(d) = &dump {
+    let dump: Vec<(Block, PathBuf)> = dump.map_or_else(Vec::new, |d| {
+        d.blocks
+            .iter()
+            .map(|&b| (b, d.dir.join(b.name())))
+            .collect()
+    });
+    for (_, d) in &dump {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
 
@@ -155,12 +180,8 @@ fn load(
             .with_context(|| format!("image {name}"))?;
         let img = image_io::decode(&bytes).with_context(|| format!("image {name}"))?;
         let blocks = crate::features::compute(model, &img, size, block);
-        if let Some(d) = &dump {
-            let last = blocks
-                .last()
-                .expect("one map per block up to `block`")
-                .clone();
-            let map = pollster::block_on(crate::features::read(last))?;
+        for (b, d) in &dump {
+            let map = pollster::block_on(crate::features::read(blocks[b.index()].clone()))?;
             let shape = [map.h as u64, map.w as u64, map.c as u64];
             write_npy(&d.join(format!("{name}.npy")), &shape, &map.data)?;
         }

@@ -2,7 +2,7 @@
 
 use super::ModelArgs;
 use super::files::{load_image, write_npy};
-use crate::image_io;
+use crate::resample;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,7 +28,7 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     let (layer, size) = (args.model.layer, args.model.size);
     let img = load_image(&args.image)?;
     if let Some(path) = args.save_input {
-        let resized = image_io::resize_square(&img, size);
+        let resized = resample::resize_square(&img, size);
         write_npy(&path, &[size as u64, size as u64, 3], resized.as_raw())?;
     }
     let t0 = Instant::now();

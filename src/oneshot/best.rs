@@ -17,7 +17,8 @@
 use super::ImageFeatures;
 use crate::compute::read_vec;
 use crate::model::Block;
-use crate::segment::{SegmentError, support_weights, upsample_bilinear};
+use crate::resample::upsample_bilinear;
+use crate::segment::{SegmentError, support_weights};
 use crate::similarity::{UnitMap, normalize_rows};
 use burn::tensor::{Tensor, TensorData};
 use image::GrayImage;
@@ -43,7 +44,7 @@ pub async fn score(
 ) -> Result<Vec<f32>, SegmentError> {
     let (s, q) = (support.block(block), query.block(block));
     let n = q.h * q.w;
-    let cov = support_weights(support_mask, support.size, s.h)?;
+    let cov = support_weights(support_mask, s.h)?;
     let dev = q.cells.device();
     let weighted = |map: &UnitMap, w: &[f32]| -> Tensor<2> {
         let w = Tensor::<2>::from_data(TensorData::new(w.to_vec(), [1, w.len()]), &dev);

@@ -5,7 +5,8 @@ pub mod best;
 
 use crate::compute::read_vec;
 use crate::model::{Block, ResNet};
-use crate::segment::{SegmentError, Threshold, support_weights, upsample_bilinear};
+use crate::resample::upsample_bilinear;
+use crate::segment::{SegmentError, Threshold, support_weights};
 use crate::similarity::UnitMap;
 use burn::tensor::Tensor;
 use image::{GrayImage, RgbImage};
@@ -105,7 +106,7 @@ pub async fn predict(
     let score = match method {
         Method::Plain => {
             let s = support.block(block);
-            let w = support_weights(support_mask, support.size, s.h)?;
+            let w = support_weights(support_mask, s.h)?;
             let proto = s.prototype(&w).ok_or(SegmentError::EmptyMask)?;
             upsampled(query.block(block).cosine(proto), width, height).await?
         }

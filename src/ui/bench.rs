@@ -11,7 +11,7 @@ use crate::heatmap::{self, Style};
 use crate::model::{Block, Preprocess, ResNet, Weights, preprocess};
 use crate::oneshot::ImageFeatures;
 use crate::stats::median;
-use crate::{features, image_io};
+use crate::{features, image_io, resample};
 use image::RgbImage;
 use js_sys::{Float32Array, Uint8Array};
 use serde_json::{Value, json};
@@ -143,7 +143,7 @@ pub async fn bench_featsim(
 #[wasm_bindgen]
 pub async fn bench_input(image_url: String, size: u32) -> Result<Float32Array, JsValue> {
     let img = fetch_image(&image_url).await?;
-    let resized = image_io::resize_square(&img, size);
+    let resized = resample::resize_square(&img, size);
     let chw = preprocess::input_data(&resized, &Preprocess::caffe())
         .try_to_vec::<f32>()
         .map_err(|e| err(format!("{e:?}")))?;

@@ -21,6 +21,18 @@ pub fn voc() -> PathBuf {
     p
 }
 
+/// `../shared/voc-more`: 153 more VOC photos, disjoint from `voc()`, same layout.
+pub fn voc_more() -> PathBuf {
+    let p = std::env::var_os("FEATSIM_VOC_MORE")
+        .map_or_else(|| root().join("../shared/voc-more"), PathBuf::from);
+    assert!(
+        p.join("JPEGImages").is_dir(),
+        "VOC sample not found at {}",
+        p.display()
+    );
+    p
+}
+
 /// A VOC photo by name (e.g. "2007_000256").
 pub fn voc_image(name: &str) -> PathBuf {
     voc().join("JPEGImages").join(format!("{name}.jpg"))
@@ -145,7 +157,7 @@ pub fn write_rgb_npy(path: &Path, img: &image::RgbImage) {
 /// Decodes a photo and resizes it to the model input, exactly as the CLI and the page do.
 pub fn model_input(photo: &Path, size: u32) -> image::RgbImage {
     let img = featsim::image_io::decode(&std::fs::read(photo).unwrap()).unwrap();
-    featsim::image_io::resize_square(&img, size)
+    featsim::resample::resize_square(&img, size)
 }
 
 /// layer1..layer4 feature maps of an already-resized image on `device`.

@@ -11,9 +11,9 @@ feature maps that `featsim features` wrote, so that the numbers printed by
 
 The plain protocol:
   1. Images went through the network resized (aspect not kept) to SIZE x SIZE.
-     The support mask `labels == c` (original size) is resized the same way, as
-     a 0/1 float image with PIL's BILINEAR filter, then averaged over each grid
-     cell (SIZE / h pixels square) -> coverage weight per cell in [0, 1].
+     The support mask `labels == c` (original size) gives each grid cell its
+     exact covered area fraction, the grid laid over the whole image as the
+     network's is -> coverage weight per cell in [0, 1].
   2. Every cell feature is L2-normalised (a zero vector stays zero). The
      prototype is the coverage-weighted sum of the unit features, L2-normalised.
   3. Cosine map of the query: prototype . unit cell feature -> [h, w].
@@ -113,23 +113,26 @@ def unit_rows(feat):
     return out
 
 
-def cell_coverage(mask, size, h, w):
-    """Bool mask at the original size -> coverage of each of the h x w cells.
+def bin_overlaps(n_in, n_out):
+    """[n_out, n_in]: the share of output bin o (of n_out equal bins over n_in unit pixels) that
+    pixel i covers; rows sum to 1."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    px = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(hi, px + 1) - np.maximum(lo, px), 0, None)
+    return overlap / (n_in / n_out)
 
-    The mask is resized to size x size as a float 0/1 image with PIL BILINEAR
-    (aspect not kept, like the image), then averaged over each cell.
-    """
-    if size % h or size % w:
-        sys.exit(f"grid {h}x{w} does not divide the input size {size}")
-    img = Image.fromarray(mask.astype(np.float32), mode="F")
-    big = np.asarray(img.resize((size, size), Image.BILINEAR), dtype=np.float64)
-    ch, cw = size // h, size // w
-    return big.reshape(h, ch, w, cw).mean(axis=(1, 3))
+
+def cell_coverage(mask, h, w):
+    """Bool mask at the original size -> the exact fraction of each of the h x w cells (laid
+    over the whole image, as the network's grid is) that the mask covers."""
+    m = mask.astype(np.float64)
+    return bin_overlaps(m.shape[0], h) @ m @ bin_overlaps(m.shape[1], w).T
 
 
 def prototype(feat, mask, size):
     h, w, _ = feat.shape
-    cov = cell_coverage(mask, size, h, w).reshape(-1)
+    cov = cell_coverage(mask, h, w).reshape(-1)
     p = cov @ unit_rows(feat)
     n = np.linalg.norm(p)
     return p / n if n > 0 else p

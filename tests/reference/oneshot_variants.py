@@ -87,7 +87,7 @@ class Data:
             for n in self.table[c]:
                 for g in (16, 32):
                     self._cov[(n, ci + 1, g)] = ref.cell_coverage(
-                        self.lab[n] == ci + 1, SIZE, g, g).reshape(-1)
+                        self.lab[n] == ci + 1, g, g).reshape(-1)
 
     def rawf(self, n, kind):
         if kind == "l3p":
@@ -246,7 +246,7 @@ def knn(k, bg):
 
 def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=False,
         soft=None, cyc=False, iters=1, walk0=None, walk=None, adapt=None, bias=0.0, how="0",
-        l3=0.0, l3split="0", l3band=0.0, walk3=None):
+        l3=0.0, l3split="0", l3band=0.0, walk3=None, post=None):
     """Self-support prototypes (t2.py, ssp.py, ssp2.py, best.py), all options in one place.
 
     1. Support prototypes P (fg) and B (bg) from the coverage; m = cos(q, P)
@@ -261,7 +261,9 @@ def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=F
     5. l3 > 0: layer3 refinement at 32x32: m upsampled to 32x32, L3 seeds split at `l3split`
        ('0' or 'mid') +- l3band*range, e = cos(q3, f3) - cos(q3, b3) (walk3: random walk on e);
        final u = (1-l3) up(m) + l3 up(e) > 0. Without l3: up(m) - bias > cut(., how).
+    6. post(d, q, u) -> u: a filter of the final score at the query's size (oneshot_refine.py).
     """
+    post = post or (lambda d, q, u: u)
     g = GRID[kind]
 
     def recipe(d, s, q, cls):
@@ -299,6 +301,7 @@ def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=F
         m = random_walk(Uq, m, walk) - bias
         u4 = d.up(m.reshape(g, g), q)
         if not l3:
+            u4 = post(d, q, u4)
             return u4 > cut(u4, how)
         Q3 = d.U(q, "l3")
         m32 = ref.upsample_bilinear(m.reshape(g, g), 32, 32).reshape(-1)
@@ -307,7 +310,7 @@ def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=F
         f3 = proto(Q3, (m32 > t3 + l3band * r3).astype(float))
         b3 = proto(Q3, (m32 <= t3 - l3band * r3).astype(float))
         e = random_walk(Q3, Q3 @ f3 - Q3 @ b3, walk3).reshape(32, 32)
-        return (1 - l3) * u4 + l3 * d.up(e, q) > 0
+        return post(d, q, (1 - l3) * u4 + l3 * d.up(e, q)) > 0
     return recipe
 
 

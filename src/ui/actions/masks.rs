@@ -1,7 +1,7 @@
 //! Segmentation's marks: loading a mask for a side, painting cells, clearing the object.
 
 use crate::masks::{MaskKind, class_mask, interpret, read_labels};
-use crate::segment::cell_coverage;
+use crate::resample::cell_coverage;
 use crate::session::geometry::Cell;
 use crate::session::image::LoadedMask;
 use crate::session::limits::Input;
@@ -83,9 +83,9 @@ pub fn clear_support(ctx: Ctx) {
 pub fn paint_at(ctx: Ctx, cell: Cell) {
     let ui = ctx.ui;
     let brush = ui.brush.get_untracked();
-    let (grid, size, class) = ui.settings.with_untracked(|s| (s.grid(), s.size, s.class));
+    let (grid, class) = ui.settings.with_untracked(|s| (s.grid(), s.class));
     if let Some(mask) = ui.masks[0].get_untracked() {
-        let coverage = cell_coverage(&class_mask(&mask.labels, mask.class(class)), size, grid);
+        let coverage = cell_coverage(&class_mask(&mask.labels, mask.class(class)), grid);
         ui.masks[0].set(None);
         ui.painted.set(Painted::from_coverage(&coverage, grid));
     }
