@@ -229,23 +229,25 @@ fn self_similarity_peaks_at_the_clicked_cell() {
     assert!(!ok && stderr.contains("outside the 16×16 grid"), "{stderr}");
 }
 
+/// `featsim eval-oneshot` with the default weights on one VOC episode, plus `extra` arguments.
+fn eval_pair(pair: &str, extra: &[&str]) -> (bool, String, String) {
+    let (weights, voc) = (default_weights(), voc());
+    let mut args = vec![
+        "eval-oneshot",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--data",
+        voc.to_str().unwrap(),
+        "--pair",
+        pair,
+    ];
+    args.extend_from_slice(extra);
+    featsim(&args)
+}
+
 #[test]
 fn one_episode_runs_alone_and_a_pair_from_two_classes_is_refused() {
-    let weights = default_weights();
-    let voc = voc();
-    let run = |method: &str, pair: &str| {
-        featsim(&[
-            "eval-oneshot",
-            "--weights",
-            weights.to_str().unwrap(),
-            "--data",
-            voc.to_str().unwrap(),
-            "--method",
-            method,
-            "--pair",
-            pair,
-        ])
-    };
+    let run = |method: &str, pair: &str| eval_pair(pair, &["--method", method]);
     // Two aeroplanes: one episode; the best recipe finds more of the plane than the plain one.
     let score = |out: &str| -> f64 {
         let last = out.lines().last().unwrap();
@@ -270,25 +272,19 @@ fn one_episode_runs_alone_and_a_pair_from_two_classes_is_refused() {
 
 #[test]
 fn eval_oneshot_dumps_the_blocks_asked_for_and_refuses_deeper_ones() {
-    let (weights, voc) = (default_weights(), voc());
     let dir = scratch("dump-blocks");
     let _ = std::fs::remove_dir_all(&dir);
     let run = |layer: &str, blocks: &str| {
-        featsim(&[
-            "eval-oneshot",
-            "--weights",
-            weights.to_str().unwrap(),
-            "--data",
-            voc.to_str().unwrap(),
+        let d = dir.to_str().unwrap();
+        let args = [
             "--layer",
             layer,
-            "--pair",
-            "2007_000256,2007_000480",
             "--dump-features",
-            dir.to_str().unwrap(),
+            d,
             "--dump-blocks",
             blocks,
-        ])
+        ];
+        eval_pair("2007_000256,2007_000480", &args)
     };
     let (ok, _, err) = run("layer3", "layer2,layer4");
     assert!(

@@ -8,7 +8,6 @@
 mod common;
 use common::*;
 use featsim::compute::Compute;
-use featsim::similarity::cosine;
 
 const SIZE: u32 = 512;
 /// An aeroplane and a cat from the VOC sample.
@@ -78,20 +77,7 @@ fn f16_default_file_keeps_every_cell_within_cosine_0_999() {
     let b = our_blocks(&half, &resized);
     for (i, (a, b)) in a.iter().zip(&b).enumerate() {
         let block = format!("layer{}", i + 1);
-        let mut worst = 1.0f64;
-        for y in 0..a.h {
-            for x in 0..a.w {
-                let (u, v) = (a.cell(y, x), b.cell(y, x));
-                // Cells that are all zero in both are identical (the helper says 0 for zero vectors).
-                let zero = |w: &[f32]| w.iter().all(|&x| x == 0.0);
-                let cos = if zero(u) && zero(v) {
-                    1.0
-                } else {
-                    f64::from(cosine(u, v))
-                };
-                worst = worst.min(cos);
-            }
-        }
+        let worst = cell_cosines(a, b).into_iter().fold(1.0f64, f64::min);
         println!("f16 vs f32 {block}: worst cell cosine {worst:.6}");
         assert!(worst >= 0.999, "{block}: worst cosine {worst}");
     }

@@ -18,7 +18,6 @@ mod common;
 use common::*;
 use featsim::compute::Compute;
 use featsim::features::FeatureMap;
-use featsim::similarity::cosine;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -32,23 +31,6 @@ const PIPELINE_FLOOR: f64 = 0.95;
 struct Agreement {
     worst: [f64; 4],
     median: [f64; 4],
-}
-
-/// Per-cell cosines of two maps of one block (cells all zero in both count as equal).
-fn cell_cosines(a: &FeatureMap, b: &FeatureMap) -> Vec<f64> {
-    let zero = |v: &[f32]| v.iter().all(|&x| x == 0.0);
-    let mut out = Vec::with_capacity(a.h * a.w);
-    for y in 0..a.h {
-        for x in 0..a.w {
-            let (u, v) = (a.cell(y, x), b.cell(y, x));
-            out.push(if zero(u) && zero(v) {
-                1.0
-            } else {
-                f64::from(cosine(u, v))
-            });
-        }
-    }
-    out
 }
 
 /// Per block, the worst and median cell cosine of two inputs' features.

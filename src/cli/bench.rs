@@ -154,9 +154,14 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
     // The model-input resize alone, against the `image` crate's triangle filter it replaced, on
     // the bench image and on a phone photo's size (12 MP, shrunk 24-fold per side at 512²).
     let phone = image::imageops::resize(&img, 4000, 3000, image::imageops::FilterType::Nearest);
-    for (key, what, src) in [
-        ("resize", "bench image", &img),
-        ("resize_12mp", "4000×3000 image", &phone),
+    for (key, old_key, what, src) in [
+        ("resize", "resize_image_crate", "bench image", &img),
+        (
+            "resize_12mp",
+            "resize_12mp_image_crate",
+            "4000×3000 image",
+            &phone,
+        ),
     ] {
         let (w, h) = src.dimensions();
         time(
@@ -167,11 +172,6 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
                 Ok(())
             },
         )?;
-        let old_key = if key == "resize" {
-            "resize_image_crate"
-        } else {
-            "resize_12mp_image_crate"
-        };
         time(
             old_key,
             "the same with `image`'s triangle filter (before #17)".to_string(),

@@ -197,3 +197,24 @@ pub fn assert_blocks_match(label: &str, ours: &[featsim::features::FeatureMap], 
         );
     }
 }
+
+/// Per-cell cosines of two maps of one block, row-major; cells all zero in both count as equal
+/// (`cosine` says 0 for a zero vector).
+pub fn cell_cosines(
+    a: &featsim::features::FeatureMap,
+    b: &featsim::features::FeatureMap,
+) -> Vec<f64> {
+    let zero = |v: &[f32]| v.iter().all(|&x| x == 0.0);
+    let mut out = Vec::with_capacity(a.h * a.w);
+    for y in 0..a.h {
+        for x in 0..a.w {
+            let (u, v) = (a.cell(y, x), b.cell(y, x));
+            out.push(if zero(u) && zero(v) {
+                1.0
+            } else {
+                f64::from(featsim::similarity::cosine(u, v))
+            });
+        }
+    }
+    out
+}
