@@ -1,5 +1,9 @@
 //! Decoding visitors' images safely: size limits before decoding, EXIF orientation, alpha over white.
+//! JPEGs decode as libjpeg-turbo (so PIL) decodes them ([`jpeg`]); other formats through `image`.
 
+mod jpeg;
+
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use std::io::Cursor;
 
@@ -39,19 +43,28 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
-    match reader.format() {
+    let (mut img, orientation) = match reader.format() {
         None => return Err(ImageError::Unsupported),
-        // The JPEG decoder fills a cut-off scan with grey instead of failing; refuse it ourselves.
+        // JPEG decoders fill a cut-off scan with grey instead of failing; refuse it ourselves.
         Some(image::ImageFormat::Jpeg) if jpeg_truncated(bytes) => {
             return Err(ImageError::Decode("the JPEG file is truncated".into()));
         }
+        Some(image::ImageFormat::Jpeg) => jpeg::decode(bytes)?,
         Some(image::ImageFormat::Png) if png_palette_torn(bytes) => {
             return Err(ImageError::Decode(
                 "the PNG palette is malformed (not whole RGB entries)".into(),
             ));
         }
-        Some(_) => {}
-    }
+        Some(_) => decode_other(reader)?,
+    };
+    img.apply_orientation(orientation);
+    Ok(flatten(img))
+}
+
+/// Decodes a non-JPEG image through `image`, with its orientation, refusing huge ones first.
+fn decode_other(
+    reader: ImageReader<Cursor<&[u8]>>,
+) -> Result<(DynamicImage, Orientation), ImageError> {
     let mut decoder = reader.into_decoder().map_err(decode_err)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
@@ -61,9 +74,8 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
         return Err(ImageError::TooLarge { width, height });
     }
     let orientation = decoder.orientation().map_err(decode_err)?;
-    let mut img = DynamicImage::from_decoder(decoder).map_err(decode_err)?;
-    img.apply_orientation(orientation);
-    Ok(flatten(img))
+    let img = DynamicImage::from_decoder(decoder).map_err(decode_err)?;
+    Ok((img, orientation))
 }
 
 /// True when no end-of-image marker follows the last start-of-scan marker.
