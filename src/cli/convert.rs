@@ -1,5 +1,6 @@
 //! `featsim convert`: TF.js or torchvision weights to FeatSim's .bpk file.
 
+use super::files::head_path;
 use crate::model::import_torchvision::{TorchvisionError, from_safetensors, import, read_pth};
 use crate::model::{Arch, Precision, import_tfjs};
 use anyhow::{Context, Result, bail};
@@ -21,6 +22,8 @@ enum SourceFormat {
 enum PrecisionArg {
     /// Half the size (default).
     F16,
+    /// A quarter of the size: int8 kernels, one scale per output channel.
+    Int8,
     /// Exact.
     F32,
 }
@@ -43,12 +46,16 @@ pub struct ConvertArgs {
     /// Name shown in the page.
     #[arg(long)]
     name: Option<String>,
-    /// Storage precision.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::F16)]
+    /// Storage precision (`--quant int8` says the same as `--precision int8`).
+    #[arg(long, alias = "quant", value_enum, default_value_t = PrecisionArg::F16)]
     precision: PrecisionArg,
     /// Output .bpk file.
     #[arg(long)]
     out: PathBuf,
+    /// Write the trunk (all the page needs) to `--out` and the classifier head beside it as
+    /// `X.head.bpk`, which `featsim classify` joins to it.
+    #[arg(long)]
+    split: bool,
 }
 
 /// Imports the input, then writes it as a .bpk in the chosen precision.
@@ -89,28 +96,53 @@ pub fn run(args: ConvertArgs) -> Result<()> {
     }
     let precision = match args.precision {
         PrecisionArg::F16 => Precision::F16,
+        PrecisionArg::Int8 => Precision::Int8,
         PrecisionArg::F32 => Precision::F32,
     };
-    let bytes = weights.to_bpk(precision)?;
+    let (bytes, head) = if args.split {
+        weights.to_bpk_split(precision)?
+    } else {
+        (weights.to_bpk(precision)?, None)
+    };
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    // Write then rename, so an interrupted run never leaves a half file under the final name.
-    // The process id keeps two concurrent conversions to the same file from sharing a temp file.
-    let tmp = out.with_extension(format!("bpk.{}.partial", std::process::id()));
-    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
     pb.finish_and_clear();
+    let what = format!(
+        "{}, {} {:?}",
+        weights.spec.name, weights.spec.arch, precision
+    );
+    write_atomically(out, &bytes)?;
+    let parts = if args.split { "trunk" } else { "whole network" };
     eprintln!(
-        "wrote {} ({}, {} {:?}, {:.1} MB)",
+        "wrote {} ({what}, {parts}, {:.1} MB)",
         out.display(),
-        weights.spec.name,
-        weights.spec.arch,
-        precision,
         bytes.len() as f64 / 1e6
     );
+    match head {
+        Some(head) => {
+            let path = head_path(out);
+            write_atomically(&path, &head)?;
+            eprintln!(
+                "wrote {} (its classifier head, {:.1} MB)",
+                path.display(),
+                head.len() as f64 / 1e6
+            );
+        }
+        // Said, so that a `.head.bpk` left from an earlier conversion is not taken for this one.
+        None if args.split => eprintln!("(no classifier head in {})", input.display()),
+        None => {}
+    }
     Ok(())
+}
+
+/// Writes then renames, so an interrupted run never leaves a half file under the final name.
+/// The process id keeps two concurrent conversions to the same file from sharing a temp file.
+fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = out.with_extension(format!("bpk.{}.partial", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))
 }
 
 /// Imports a torchvision state dict (.safetensors, or .pth/.pt through the native-only reader).

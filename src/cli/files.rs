@@ -3,12 +3,17 @@
 use crate::image_io;
 use crate::model::Weights;
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Reads and verifies a .bpk file.
 pub fn load_weights(path: &Path) -> Result<Weights> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Weights::from_bpk(bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// Where the classifier head split from the trunk file `trunk` lives: `X.bpk` → `X.head.bpk`.
+pub fn head_path(trunk: &Path) -> PathBuf {
+    trunk.with_extension("head.bpk")
 }
 
 /// Reads and decodes an image file.

@@ -1,7 +1,7 @@
 //! `featsim info`: what a .bpk file holds.
 
 use super::files::load_weights;
-use crate::model::Integrity;
+use crate::model::{Integrity, Precision};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -27,13 +27,22 @@ pub fn run(args: InfoArgs) -> Result<()> {
         "classes:    {}",
         w.classes().map_or("none".into(), |c| c.to_string())
     );
+    println!("parts:      {}", w.parts);
     println!("parameters: {params}");
+    println!(
+        "kernels:    {}",
+        match w.stored {
+            Precision::F16 => "f16",
+            Precision::Int8 => "int8, one scale per output channel",
+            Precision::F32 => "f32",
+        }
+    );
     println!("source:     {}", w.spec.source);
     // Said every time, since a format-1 file's description (above) may not be what was converted.
     println!(
         "checksum:   {}",
         match w.integrity {
-            Integrity::Full => "full (format 2: tensors and model description)",
+            Integrity::Full => "full (tensors and model description)",
             Integrity::TensorsOnly =>
                 "tensors only (format 1: the model description is not covered; re-convert with \
                  `featsim convert`)",

@@ -3,8 +3,9 @@
 //! One code path for every device; the [`Device`] (WebGPU, native wgpu, or the CPU `flex` backend)
 //! is chosen at run time by whoever builds the model.
 
+use super::parts::Parts;
 use super::spec::{Block, ModelSpec, stage_stride};
-use super::weights::{HostTensor, Weights, WeightsError};
+use super::weights::{HostTensor, Precision, Weights, WeightsError};
 use crate::compute::{DeviceError, read_vec};
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::module::{adaptive_avg_pool2d, conv2d, max_pool2d};
@@ -63,6 +64,8 @@ pub struct ResNet {
     stages: Vec<Vec<ResBlock>>,
     /// Classifier `[in, classes]` and bias, when the weights have one.
     head: Option<(Tensor<2>, Tensor<1>)>,
+    /// How the file stored its kernels.
+    stored: Precision,
     device: Device,
 }
 
@@ -70,6 +73,13 @@ impl ResNet {
     /// Builds the network from validated weights, folding each BatchNorm into its conv.
     pub fn new(weights: &Weights, device: &Device) -> Result<Self, WeightsError> {
         weights.validate()?;
+        if !weights.parts.includes(Parts::TRUNK) {
+            return Err(WeightsError::MissingParts {
+                found: weights.parts,
+                needed: Parts::TRUNK,
+                hint: ": this is a classifier head file; open the model file it was split from",
+            });
+        }
         let spec = weights.spec.clone();
         let folder = Folder {
             weights,
@@ -131,8 +141,24 @@ impl ResNet {
             stem,
             stages,
             head,
+            stored: weights.stored,
             device: device.clone(),
         })
+    }
+
+    /// What the file was, in words for a status line: "int8, trunk only", "f16, with classifier".
+    pub fn file_summary(&self) -> String {
+        let stored = match self.stored {
+            Precision::F16 => "f16",
+            Precision::Int8 => "int8",
+            Precision::F32 => "f32",
+        };
+        let parts = if self.head.is_some() {
+            "with classifier"
+        } else {
+            "trunk only"
+        };
+        format!("{stored}, {parts}")
     }
 
     /// Resolves once every upload of the weights has reached the device (a one-value readback,

@@ -2,10 +2,13 @@
 //!
 //! A file holds the network's tensors under torchvision's names (plus `.bias` on convs for the Keras
 //! layout), a JSON [`ModelSpec`] and a SHA-256, so a truncated or corrupted file is refused before
-//! anything is built from it. Format 2 (`featsim-resnet/2`, what [`Weights::to_bpk`] writes) hashes
-//! the format string, the spec JSON exactly as stored and the tensors; format 1 hashed the tensors
-//! alone, so its files still load but report [`Integrity::TensorsOnly`].
+//! anything is built from it. Format 3 (`featsim-resnet/3`, what [`Weights::to_bpk`] writes) hashes
+//! the format string, the spec JSON exactly as stored, the [`Parts`] the file holds (a head file
+//! also the checksum of its trunk) and the tensors; format 2 was the same for whole networks,
+//! without the parts; format 1 hashed the tensors alone, so its files still load but report
+//! [`Integrity::TensorsOnly`].
 
+use super::parts::{Part, Parts};
 use super::spec::{Arch, Block, ModelSpec, stage_stride};
 use burn_pack::{Bytes, DType, Reader, Writer};
 use half::f16;
@@ -18,8 +21,15 @@ const SPEC_KEY: &str = "featsim.spec";
 const SHA_KEY: &str = "featsim.sha256";
 /// Metadata key naming the FeatSim file version.
 const FORMAT_KEY: &str = "featsim.format";
-/// The version written: its checksum covers this string, the spec JSON and the tensors.
-const FORMAT: &str = "featsim-resnet/2";
+/// Metadata key of the parts a file holds (format 3).
+const PARTS_KEY: &str = "featsim.parts";
+/// Metadata key, in a head file, of the checksum of the trunk it belongs to (format 3).
+const TRUNK_KEY: &str = "featsim.trunk";
+/// The version written: its checksum covers this string, the spec JSON, the parts, a head's
+/// trunk checksum and the tensors.
+const FORMAT: &str = "featsim-resnet/3";
+/// Whole networks, checksum over the format string, the spec JSON and the tensors; still read.
+const FORMAT_V2: &str = "featsim-resnet/2";
 /// The first version, still read: its checksum covers the tensors only.
 const FORMAT_V1: &str = "featsim-resnet/1";
 
@@ -45,7 +55,7 @@ pub enum WeightsError {
     NotFeatsim,
     /// A FeatSim file of a version this build does not read (the version, cut to 64 characters).
     #[error(
-        "the weights file has format '{0}', which this FeatSim does not read ({FORMAT_V1} and \
+        "the weights file has format '{0}', which this FeatSim does not read ({FORMAT_V1} to \
          {FORMAT} only): update FeatSim or re-convert the file with `featsim convert`"
     )]
     UnknownFormat(String),
@@ -96,6 +106,22 @@ pub enum WeightsError {
     /// Labels and classifier disagree.
     #[error("{0}")]
     Head(String),
+    /// A kernel with a NaN or infinite weight cannot be quantised.
+    #[error("tensor '{0}' has a NaN or infinite weight")]
+    NonFinite(String),
+    /// The file lacks parts the use needs (the model needs the trunk, `classify` the head).
+    #[error("the weights file holds only the {found}, not the {needed}{hint}")]
+    MissingParts {
+        /// What the file holds.
+        found: Parts,
+        /// What was asked for.
+        needed: Parts,
+        /// How to get the rest, when known.
+        hint: &'static str,
+    },
+    /// A head file that was split from another trunk, or of another model.
+    #[error("this classifier head belongs to another model file (it names trunk {0}…)")]
+    WrongTrunk(String),
 }
 
 fn preview(names: &[String]) -> String {
@@ -112,8 +138,44 @@ pub enum Precision {
     /// Half the size: kernels in f16, vectors in f32; every feature vector stays within cosine
     /// 0.999 of f32 (tested).
     F16,
+    /// A quarter of the size: kernels in int8 with one f32 scale per output channel (symmetric,
+    /// `max |w| / 127`), vectors in f32; dequantised to f32 on load.
+    Int8,
     /// Exact.
     F32,
+}
+
+/// Suffix of the tensor holding an int8 kernel's per-output-channel scales.
+const SCALE_SUFFIX: &str = ":scale";
+
+/// Symmetric per-row int8: each of `rows` equal rows of `data` gets the scale `max |w| / 127`, so
+/// its largest weight is exactly ±127 and every weight is within half a step of its value.
+fn quantise_rows(data: &[f32], rows: usize) -> (Vec<i8>, Vec<f32>) {
+    let per_row = data.len() / rows.max(1);
+    let mut q = Vec::with_capacity(data.len());
+    let mut scales = Vec::with_capacity(rows);
+    for row in data.chunks(per_row.max(1)) {
+        let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = max / 127.0;
+        scales.push(scale);
+        q.extend(row.iter().map(|v| {
+            if scale > 0.0 {
+                (v / scale).round().clamp(-127.0, 127.0) as i8
+            } else {
+                0
+            }
+        }));
+    }
+    (q, scales)
+}
+
+/// The inverse of [`quantise_rows`]: `q · scale` of each row, in f32.
+fn dequantise_rows(q: &[u8], scales: &[f32]) -> Vec<f32> {
+    let per_row = q.len() / scales.len().max(1);
+    q.chunks(per_row.max(1))
+        .zip(scales)
+        .flat_map(|(row, &scale)| row.iter().map(move |&b| f32::from(b as i8) * scale))
+        .collect()
 }
 
 /// A host tensor in f32, row-major.
@@ -148,27 +210,42 @@ pub struct Weights {
     pub tensors: BTreeMap<String, HostTensor>,
     /// What the file's checksum covered; a format-1 file's `spec` is unverified.
     pub integrity: Integrity,
+    /// The pieces of the network present.
+    pub parts: Parts,
+    /// The file's checksum as stored (hex SHA-256); a head file names its trunk's. `None` for
+    /// weights built in memory.
+    pub checksum: Option<String>,
+    /// In a head file, the checksum of the trunk it was split from.
+    pub trunk: Option<String>,
+    /// How the file stored its kernels (the model computes in f32 whatever it says); `F32` for
+    /// weights built in memory.
+    pub stored: Precision,
 }
 
 impl Weights {
     /// Weights built in memory (an import, a test): [`Integrity::Full`], as nothing of theirs came
     /// unchecked from a file.
     pub fn new(spec: ModelSpec, tensors: BTreeMap<String, HostTensor>) -> Self {
+        let parts = whole_network_parts(&tensors);
         Weights {
             spec,
             tensors,
             integrity: Integrity::Full,
+            stored: Precision::F32,
+            parts,
+            checksum: None,
+            trunk: None,
         }
     }
 
-    /// Checks that the tensors are exactly what `spec.arch`/`spec.layout` need.
+    /// Checks that the tensors are exactly what `spec.arch`/`spec.layout` need for `parts`.
     pub fn validate(&self) -> Result<(), WeightsError> {
         let shapes: BTreeMap<&str, &[usize]> = self
             .tensors
             .iter()
             .map(|(name, t)| (name.as_str(), t.shape.as_slice()))
             .collect();
-        check_layout(&self.spec, &shapes)?;
+        check_parts(&self.spec, &shapes, self.parts)?;
         let classes = self.classes();
         if classes.is_some_and(|c| !self.spec.labels.is_empty() && self.spec.labels.len() != c) {
             return Err(WeightsError::Head(format!(
@@ -187,61 +264,153 @@ impl Weights {
             .and_then(|t| t.shape.first().copied())
     }
 
-    /// Serialises to burnpack bytes.
+    /// Serialises to burnpack bytes, every part in one file.
     pub fn to_bpk(&self, precision: Precision) -> Result<Vec<u8>, WeightsError> {
         self.validate()?;
+        Ok(self.write(precision, self.parts, None)?.0)
+    }
+
+    /// Serialises the trunk and, when there is one, the classifier head as two files; the head
+    /// names the trunk's checksum so that [`Weights::join_head`] only joins it to that trunk.
+    pub fn to_bpk_split(
+        &self,
+        precision: Precision,
+    ) -> Result<(Vec<u8>, Option<Vec<u8>>), WeightsError> {
+        self.validate()?;
+        let parts = self.parts;
+        if !parts.includes(Parts::TRUNK) {
+            return Err(WeightsError::MissingParts {
+                found: parts,
+                needed: Parts::TRUNK,
+                hint: "",
+            });
+        }
+        let (trunk, sha) = self.write(precision, Parts::TRUNK, None)?;
+        let head = if parts.contains(Part::Head) {
+            Some(self.write(precision, Parts::HEAD, Some(&sha))?.0)
+        } else {
+            None
+        };
+        Ok((trunk, head))
+    }
+
+    /// Joins a head file's weights to this trunk: the head must name this file's checksum.
+    pub fn join_head(&mut self, head: Weights) -> Result<(), WeightsError> {
+        if head.parts != Parts::HEAD {
+            return Err(WeightsError::MissingParts {
+                found: head.parts,
+                needed: Parts::HEAD,
+                hint: "",
+            });
+        }
+        let named = head.trunk.clone().unwrap_or_default();
+        if self.checksum.as_deref() != Some(named.as_str()) || head.spec != self.spec {
+            return Err(WeightsError::WrongTrunk(named.chars().take(12).collect()));
+        }
+        self.tensors.extend(head.tensors);
+        self.parts = self.parts.union(Parts::HEAD);
+        self.validate()
+    }
+
+    /// The tensors of `parts` as burnpack bytes, and the checksum stored in them.
+    fn write(
+        &self,
+        precision: Precision,
+        parts: Parts,
+        trunk: Option<&str>,
+    ) -> Result<(Vec<u8>, String), WeightsError> {
         let spec =
             serde_json::to_string(&self.spec).map_err(|e| WeightsError::BadSpec(e.to_string()))?;
+        let stored_parts = parts.to_stored();
         let mut hasher = Sha256::new();
-        hash_description(&mut hasher, FORMAT, &spec);
+        hash_description(
+            &mut hasher,
+            &[FORMAT, &spec, &stored_parts, trunk.unwrap_or("")],
+        );
         let mut tensors = Vec::with_capacity(self.tensors.len());
-        for (name, t) in &self.tensors {
-            // Vectors (biases, BatchNorm statistics) stay f32 even in an f16 file: they are 0.2% of
-            // the bytes, and a conv bias minus a BN mean of similar size cancels, so rounding each
-            // to f16 would wreck their small difference.
-            let half = precision == Precision::F16 && t.shape.len() > 1;
-            let (dtype, bytes): (DType, Vec<u8>) = if half {
-                (
+        let chosen = self
+            .tensors
+            .iter()
+            .filter(|(name, _)| Part::of_tensor(name).is_some_and(|p| parts.contains(p)));
+        for (name, t) in chosen {
+            // Vectors (biases, BatchNorm statistics) stay f32 even in an f16 or int8 file: they
+            // are 0.2% of the bytes, and a conv bias minus a BN mean of similar size cancels, so
+            // rounding each would wreck their small difference.
+            let kernel = t.shape.len() > 1;
+            let mut push = |name: String, dtype: DType, shape: Vec<usize>, bytes: Vec<u8>| {
+                hash_tensor(&mut hasher, &name, &shape, &bytes);
+                tensors.push(burn_pack::Tensor::new(
+                    name,
+                    dtype,
+                    shape,
+                    None,
+                    Bytes::from_bytes_vec(bytes),
+                ));
+            };
+            match precision {
+                Precision::F16 if kernel => push(
+                    name.clone(),
                     DType::F16,
+                    t.shape.clone(),
                     t.data
                         .iter()
                         .flat_map(|v| f16::from_f32(*v).to_le_bytes())
                         .collect(),
-                )
-            } else {
-                (
+                ),
+                Precision::Int8 if kernel => {
+                    if t.data.iter().any(|v| !v.is_finite()) {
+                        return Err(WeightsError::NonFinite(name.clone()));
+                    }
+                    let (q, scales) = quantise_rows(&t.data, t.shape[0]);
+                    push(
+                        name.clone(),
+                        DType::I8,
+                        t.shape.clone(),
+                        q.iter().map(|v| *v as u8).collect(),
+                    );
+                    push(
+                        format!("{name}{SCALE_SUFFIX}"),
+                        DType::F32,
+                        vec![t.shape[0]],
+                        scales.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    );
+                }
+                _ => push(
+                    name.clone(),
                     DType::F32,
+                    t.shape.clone(),
                     t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                )
-            };
-            hash_tensor(&mut hasher, name, &t.shape, &bytes);
-            tensors.push(burn_pack::Tensor::new(
-                name.clone(),
-                dtype,
-                t.shape.clone(),
-                None,
-                Bytes::from_bytes_vec(bytes),
-            ));
+                ),
+            }
         }
         let sha = hex(&hasher.finalize());
-        let bytes = Writer::new(tensors)
+        let mut writer = Writer::new(tensors)
             .with_metadata(FORMAT_KEY, FORMAT)
             .with_metadata(SPEC_KEY, &spec)
-            .with_metadata(SHA_KEY, &sha)
+            .with_metadata(PARTS_KEY, &stored_parts)
+            .with_metadata(SHA_KEY, &sha);
+        if let Some(trunk) = trunk {
+            writer = writer.with_metadata(TRUNK_KEY, trunk);
+        }
+        let bytes = writer
             .into_bytes()
             .map_err(|e| WeightsError::NotBurnpack(e.to_string()))?;
-        Ok(bytes.to_vec())
+        Ok((bytes.to_vec(), sha))
     }
 
-    /// Parses burnpack bytes (format 2, or format 1 with [`Integrity::TensorsOnly`]), verifying
-    /// the checksum and the tensor set.
+    /// Parses burnpack bytes (format 3 or 2, or format 1 with [`Integrity::TensorsOnly`]),
+    /// verifying the checksum and the tensor set.
     pub fn from_bpk(bytes: Vec<u8>) -> Result<Self, WeightsError> {
         let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes))
             .map_err(|e| WeightsError::NotBurnpack(e.to_string()))?;
         let meta = reader.metadata();
-        let format = meta.get(FORMAT_KEY).ok_or(WeightsError::NotFeatsim)?;
-        let integrity = match format.as_str() {
-            FORMAT => Integrity::Full,
+        let format = meta
+            .get(FORMAT_KEY)
+            .ok_or(WeightsError::NotFeatsim)?
+            .clone();
+        let format = format.as_str();
+        let integrity = match format {
+            FORMAT | FORMAT_V2 => Integrity::Full,
             FORMAT_V1 => Integrity::TensorsOnly,
             other => {
                 return Err(WeightsError::UnknownFormat(
@@ -254,11 +423,21 @@ impl Weights {
             .cloned()
             .ok_or(WeightsError::NotFeatsim)?;
         let sha = meta.get(SHA_KEY).cloned().ok_or(WeightsError::NotFeatsim)?;
+        let stored_parts = meta.get(PARTS_KEY).cloned();
+        let trunk = meta.get(TRUNK_KEY).cloned();
         let mut hasher = Sha256::new();
-        if integrity == Integrity::Full {
-            hash_description(&mut hasher, format, &spec_json);
+        if format == FORMAT {
+            let parts = stored_parts.as_deref().ok_or(WeightsError::NotFeatsim)?;
+            hash_description(
+                &mut hasher,
+                &[format, &spec_json, parts, trunk.as_deref().unwrap_or("")],
+            );
+        } else if integrity == Integrity::Full {
+            hash_description(&mut hasher, &[format, &spec_json]);
         }
         let mut tensors = BTreeMap::new();
+        let mut int8 = BTreeMap::new();
+        let mut stored = Precision::F32;
         for t in reader
             .into_tensors()
             .map_err(|e| WeightsError::NotBurnpack(e.to_string()))?
@@ -269,6 +448,14 @@ impl Weights {
             let shape: Vec<usize> = shape.to_vec();
             let raw: &[u8] = &bytes;
             hash_tensor(&mut hasher, &name, &shape, raw);
+            let count = element_count(&shape);
+            if shape.len() > 1 {
+                stored = match dtype {
+                    DType::F16 => Precision::F16,
+                    DType::I8 => Precision::Int8,
+                    _ => stored,
+                };
+            }
             let data: Vec<f32> = match dtype {
                 DType::F32 => raw
                     .chunks_exact(4)
@@ -278,6 +465,16 @@ impl Weights {
                     .chunks_exact(2)
                     .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())
                     .collect(),
+                // Dequantised once every scale has been read (they may come in any order).
+                DType::I8 if shape.len() > 1 => {
+                    if count != Some(raw.len()) {
+                        return Err(WeightsError::NotBurnpack(format!(
+                            "tensor '{name}' is truncated"
+                        )));
+                    }
+                    int8.insert(name, (shape, raw.to_vec()));
+                    continue;
+                }
                 other => {
                     return Err(WeightsError::Dtype {
                         name,
@@ -285,7 +482,7 @@ impl Weights {
                     });
                 }
             };
-            if element_count(&shape) != Some(data.len()) {
+            if count != Some(data.len()) {
                 return Err(WeightsError::NotBurnpack(format!(
                     "tensor '{name}' is truncated"
                 )));
@@ -295,24 +492,61 @@ impl Weights {
         if hex(&hasher.finalize()) != sha {
             return Err(WeightsError::Checksum);
         }
+        // Dequantised only now, so that a damaged file reads as the corruption it is.
+        for (name, (shape, q)) in int8 {
+            let scales = tensors
+                .remove(&format!("{name}{SCALE_SUFFIX}"))
+                .filter(|s| s.shape == [shape[0]])
+                .ok_or_else(|| {
+                    WeightsError::NotBurnpack(format!(
+                        "int8 tensor '{name}' has no scale of shape [{}]",
+                        shape[0]
+                    ))
+                })?;
+            let data = dequantise_rows(&q, &scales.data);
+            tensors.insert(name, HostTensor { shape, data });
+        }
         // Parsed only now, so that a damaged format-2 description reads as the corruption it is.
         let spec: ModelSpec =
             serde_json::from_str(&spec_json).map_err(|e| WeightsError::BadSpec(e.to_string()))?;
+        let parts = match &stored_parts {
+            Some(s) if format == FORMAT => Parts::parse(s).ok_or_else(|| {
+                WeightsError::NotBurnpack(format!(
+                    "unknown parts '{}'",
+                    s.chars().take(64).collect::<String>()
+                ))
+            })?,
+            _ => whole_network_parts(&tensors),
+        };
         let weights = Weights {
             spec,
             tensors,
             integrity,
+            stored,
+            parts,
+            checksum: Some(sha),
+            trunk,
         };
         weights.validate()?;
         Ok(weights)
     }
 }
 
-/// Format 2's checksum starts with the format string and the spec JSON as stored (not as
-/// re-serialised, so that any changed byte counts), each length-prefixed like the tensors so that
-/// no two different splits of the same bytes hash alike.
-fn hash_description(hasher: &mut Sha256, format: &str, spec_json: &str) {
-    for field in [format, spec_json] {
+/// The parts of a file that does not say (formats 1 and 2): the trunk, and the head if present.
+fn whole_network_parts(tensors: &BTreeMap<String, HostTensor>) -> Parts {
+    if tensors.contains_key("fc.weight") {
+        Parts::ALL
+    } else {
+        Parts::TRUNK
+    }
+}
+
+/// The checksum starts with the description fields as stored (format, spec JSON not as
+/// re-serialised so that any changed byte counts, and in format 3 the parts and a head's trunk
+/// checksum), each length-prefixed like the tensors so that no two different splits of the same
+/// bytes hash alike.
+fn hash_description(hasher: &mut Sha256, fields: &[&str]) {
+    for field in fields {
         hasher.update((field.len() as u64).to_le_bytes());
         hasher.update(field.as_bytes());
     }
@@ -366,15 +600,37 @@ impl Weights {
 }
 
 /// Checks tensor names and shapes alone (e.g. a file's header, before any data is converted)
-/// against what `spec` needs: every tensor present with its shape, none besides. An `fc.weight`
-/// adds the classifier head, with as many classes as its first dimension says.
+/// against what a whole network of `spec` needs: every tensor present with its shape, none
+/// besides. An `fc.weight` adds the classifier head, with as many classes as its first dimension
+/// says.
 pub fn check_layout(
     spec: &ModelSpec,
     shapes: &BTreeMap<&str, &[usize]>,
 ) -> Result<(), WeightsError> {
+    let parts = if shapes.contains_key("fc.weight") {
+        Parts::ALL
+    } else {
+        Parts::TRUNK
+    };
+    check_parts(spec, shapes, parts)
+}
+
+/// [`check_layout`] for the tensors of `parts` only (a head part must have its `fc.weight`).
+pub fn check_parts(
+    spec: &ModelSpec,
+    shapes: &BTreeMap<&str, &[usize]>,
+    parts: Parts,
+) -> Result<(), WeightsError> {
     let arch = spec.arch;
-    let classes = shapes.get("fc.weight").and_then(|s| s.first().copied());
-    let expected = expected_tensors(spec, classes);
+    // A head part without its weight still expects one, so that it is reported missing.
+    let classes = match shapes.get("fc.weight").and_then(|s| s.first().copied()) {
+        None if parts.contains(Part::Head) => Some(0),
+        c => c,
+    };
+    let expected: Vec<_> = expected_tensors(spec, classes)
+        .into_iter()
+        .filter(|(name, _)| Part::of_tensor(name).is_some_and(|p| parts.contains(p)))
+        .collect();
     let mut missing = Vec::new();
     for (name, shape) in &expected {
         match shapes.get(name.as_str()) {
@@ -522,10 +778,158 @@ mod tests {
     }
 
     #[test]
-    fn truncated_and_flipped_files_are_refused_without_panic() {
-        let bytes = random_weights(Arch::Resnet18, None)
-            .to_bpk(Precision::F16)
+    fn int8_round_trip_is_within_half_a_step_per_output_channel() {
+        let w = random_weights(Arch::Resnet18, Some(10));
+        let f32_size = w.to_bpk(Precision::F32).unwrap().len();
+        let bytes = w.to_bpk(Precision::Int8).unwrap();
+        assert!(bytes.len() * 3 < f32_size, "{} vs {f32_size}", bytes.len());
+        let back = Weights::from_bpk(bytes).unwrap();
+        assert_eq!(back.spec, w.spec);
+        assert_eq!(
+            back.tensors.keys().collect::<Vec<_>>(),
+            w.tensors.keys().collect::<Vec<_>>(),
+            "scales are folded back into their kernels"
+        );
+        for (name, t) in &w.tensors {
+            let q = &back.tensors[name];
+            assert_eq!(q.shape, t.shape);
+            if t.shape.len() == 1 {
+                assert_eq!(q.data, t.data, "{name}: vectors stay exact");
+                continue;
+            }
+            let per_row = t.data.len() / t.shape[0];
+            for (a, b) in t.data.chunks(per_row).zip(q.data.chunks(per_row)) {
+                let max = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+                let step = max / 127.0;
+                // The row's largest weight is exactly representable; the rest within half a step.
+                assert!(
+                    b.iter().any(|v| (v.abs() - max).abs() <= 1e-6 * max),
+                    "{name}"
+                );
+                for (x, y) in a.iter().zip(b) {
+                    // Half a step, give or take the f32 rounding of the division.
+                    assert!((x - y).abs() <= 0.5 * step * 1.001, "{name}: {x} vs {y}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn int8_kernels_need_their_scales_and_finite_weights() {
+        // Rows [0 0 1], [-0.5 0.25 0] and an all-zero row (scale 0, no division by it).
+        let q = quantise_rows(&[0.0, 0.0, 1.0, -0.5, 0.25, 0.0, 0.0, 0.0, 0.0], 3);
+        assert_eq!(
+            q,
+            (
+                vec![0, 0, 127, -127, 64, 0, 0, 0, 0],
+                vec![1.0 / 127.0, 0.5 / 127.0, 0.0]
+            )
+        );
+        let back = dequantise_rows(&q.0.iter().map(|v| *v as u8).collect::<Vec<_>>(), &q.1);
+        assert_eq!(back[3..], [-0.5, 64.0 * 0.5 / 127.0, 0.0, 0.0, 0.0, 0.0]);
+        let mut w = random_weights(Arch::Resnet18, None);
+        w.tensors.get_mut("layer1.0.conv1.weight").unwrap().data[7] = f32::NAN;
+        let err = w.to_bpk(Precision::Int8).unwrap_err();
+        assert!(err.to_string().contains("layer1.0.conv1.weight"), "{err}");
+        // A file whose int8 kernel lost its scale is refused by name, not read as zeros.
+        let w = random_weights(Arch::Resnet18, None);
+        let mut hasher = Sha256::new();
+        let tensors = w
+            .tensors
+            .iter()
+            .map(|(name, t)| {
+                let (dtype, bytes) = if name == "conv1.weight" {
+                    (DType::I8, vec![1u8; t.data.len()])
+                } else {
+                    (
+                        DType::F32,
+                        t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    )
+                };
+                hash_tensor(&mut hasher, name, &t.shape, &bytes);
+                burn_pack::Tensor::new(
+                    name.clone(),
+                    dtype,
+                    t.shape.clone(),
+                    None,
+                    Bytes::from_bytes_vec(bytes),
+                )
+            })
+            .collect();
+        let bytes = Writer::new(tensors)
+            .with_metadata(FORMAT_KEY, FORMAT_V1)
+            .with_metadata(SPEC_KEY, &serde_json::to_string(&w.spec).unwrap())
+            .with_metadata(SHA_KEY, &hex(&hasher.finalize()))
+            .into_bytes()
+            .unwrap()
+            .to_vec();
+        let err = Weights::from_bpk(bytes).unwrap_err();
+        assert!(
+            err.to_string().contains("'conv1.weight' has no scale"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_split_head_joins_back_to_its_own_trunk_only() {
+        let w = random_weights(Arch::Resnet18, Some(10));
+        assert_eq!(w.parts, Parts::ALL);
+        let (trunk, head) = w.to_bpk_split(Precision::F32).unwrap();
+        let head = head.expect("the weights have a head");
+        let mut t = Weights::from_bpk(trunk.clone()).unwrap();
+        let h = Weights::from_bpk(head.clone()).unwrap();
+        assert_eq!((t.parts, h.parts), (Parts::TRUNK, Parts::HEAD));
+        assert_eq!(t.classes(), None);
+        assert_eq!(h.trunk, t.checksum);
+        assert!(h.tensors.keys().all(|k| k.starts_with("fc.")));
+        t.join_head(h.clone()).unwrap();
+        assert_eq!((t.parts, &t.tensors), (Parts::ALL, &w.tensors));
+        // Another trunk of the same spec does not take this head; a trunk is not a head.
+        let mut other = random_weights(Arch::Resnet18, None);
+        other.tensors.get_mut("layer1.0.conv1.weight").unwrap().data[0] += 0.25;
+        assert_eq!(other.spec, w.spec);
+        let mut o = Weights::from_bpk(other.to_bpk_split(Precision::F32).unwrap().0).unwrap();
+        let err = o.join_head(h).unwrap_err();
+        assert!(matches!(err, WeightsError::WrongTrunk(_)), "{err}");
+        let mut t2 = Weights::from_bpk(trunk.clone()).unwrap();
+        let not_head = Weights::from_bpk(trunk.clone()).unwrap();
+        assert!(matches!(
+            t2.join_head(not_head),
+            Err(WeightsError::MissingParts { .. })
+        ));
+        // The parts and the trunk link are covered by the checksum.
+        let mut relabelled = trunk;
+        let at = relabelled.windows(6).rposition(|w| w == b"layer4").unwrap();
+        relabelled[at + 5] = b'3';
+        assert!(matches!(
+            Weights::from_bpk(relabelled),
+            Err(WeightsError::Checksum)
+        ));
+        let mut relinked = head;
+        let link = t.checksum.clone().unwrap();
+        let at = relinked
+            .windows(link.len())
+            .position(|w| w == link.as_bytes())
             .unwrap();
+        relinked[at] = if relinked[at] == b'0' { b'1' } else { b'0' };
+        assert!(matches!(
+            Weights::from_bpk(relinked),
+            Err(WeightsError::Checksum)
+        ));
+        // A trunk-only network has no head to split off.
+        let (_, none) = other.to_bpk_split(Precision::F16).unwrap();
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn truncated_and_flipped_files_are_refused_without_panic() {
+        let w = random_weights(Arch::Resnet18, None);
+        for tenth in 0..10 {
+            let int8 = w.to_bpk(Precision::Int8).unwrap();
+            let cut = int8.len() * tenth / 10;
+            assert!(Weights::from_bpk(int8[..cut].to_vec()).is_err());
+        }
+        let bytes = w.to_bpk(Precision::F16).unwrap();
         for tenth in 0..10 {
             let cut = bytes.len() * tenth / 10;
             let err = Weights::from_bpk(bytes[..cut].to_vec()).unwrap_err();
@@ -604,7 +1008,7 @@ mod tests {
             .unwrap()
             .metadata()
             .clone();
-        assert_eq!(meta[FORMAT_KEY], "featsim-resnet/2");
+        assert_eq!(meta[FORMAT_KEY], "featsim-resnet/3");
         assert_eq!(
             Weights::from_bpk(good.clone()).unwrap().integrity,
             Integrity::Full
@@ -650,11 +1054,11 @@ mod tests {
     #[test]
     fn an_unknown_format_is_refused_by_its_version() {
         let w = random_weights(Arch::Resnet18, None);
-        let err = Weights::from_bpk(tensors_only_bpk(&w, "featsim-resnet/3")).unwrap_err();
+        let err = Weights::from_bpk(tensors_only_bpk(&w, "featsim-resnet/4")).unwrap_err();
         assert!(matches!(err, WeightsError::UnknownFormat(_)), "{err}");
         let msg = err.to_string();
         assert!(
-            msg.contains("'featsim-resnet/3'") && msg.contains("featsim convert"),
+            msg.contains("'featsim-resnet/4'") && msg.contains("featsim convert"),
             "{msg}"
         );
         // A crafted, huge version string is cut, not echoed whole.

@@ -94,6 +94,25 @@ pub fn device_failure(what: &str, on: Option<BackendKind>) -> (String, Option<Ac
     }
 }
 
+/// A WebGPU error nobody captured, as the visitor reads it: `kind` ("validation error", "out of
+/// memory", "internal error") and the first line of the browser's or wgpu's description, cut to 200 characters
+/// (the rest is call-site context for developers, in the console).
+pub fn uncaptured_gpu_error(kind: &str, description: &str) -> String {
+    // Its own full stop goes: the sentence below ends it.
+    let first = description
+        .lines()
+        .map(|l| l.trim().trim_end_matches('.'))
+        .find(|l| !l.is_empty());
+    let detail = match first {
+        Some(line) if line.chars().count() > 200 => {
+            format!(": {}…", line.chars().take(200).collect::<String>())
+        }
+        Some(line) => format!(": {line}"),
+        None => String::new(),
+    };
+    format!("The GPU failed ({kind}){detail}. Continuing on the CPU.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +131,23 @@ mod tests {
         let id = m.list[0].id;
         m.dismiss(id);
         assert_eq!(m.list.len(), MAX_SHOWN - 1);
+    }
+
+    #[test]
+    fn uncaptured_gpu_errors_read_in_one_line() {
+        assert_eq!(
+            uncaptured_gpu_error(
+                "validation error",
+                "\n Buffer usages are invalid.\n - While calling CreateBuffer"
+            ),
+            "The GPU failed (validation error): Buffer usages are invalid. Continuing on the CPU."
+        );
+        assert_eq!(
+            uncaptured_gpu_error("out of memory", ""),
+            "The GPU failed (out of memory). Continuing on the CPU."
+        );
+        let long = uncaptured_gpu_error("internal", &"x".repeat(5000));
+        assert!(long.len() < 300 && long.contains("x…"), "{long}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum WeightsProgress {
     Ready {
         /// Model name from the file.
         name: String,
+        /// How the file stores the model, and which parts it has ("f16, trunk only").
+        file: String,
         /// File size.
         bytes: usize,
         /// From request to model on the device.
@@ -60,10 +62,11 @@ impl WeightsProgress {
             WeightsProgress::Building => "weights: verifying and uploading…".into(),
             WeightsProgress::Ready {
                 name,
+                file,
                 bytes,
                 millis,
             } => format!(
-                "{name} · {} loaded in {:.1} s",
+                "{name} · {file} · {} loaded in {:.1} s",
                 mb(*bytes as u64),
                 millis / 1000.0
             ),
@@ -133,6 +136,16 @@ mod tests {
         };
         assert_eq!(z.fraction(), None);
         assert_eq!(WeightsProgress::Waiting.short(), "starting…");
+        let r = WeightsProgress::Ready {
+            name: "ResNet-50".into(),
+            file: "f16, trunk only".into(),
+            bytes: 47_470_000,
+            millis: 2345.0,
+        };
+        assert_eq!(
+            r.text(),
+            "ResNet-50 · f16, trunk only · 47.5 MB loaded in 2.3 s"
+        );
         let b = Busy::features("a.png", 512, BackendKind::Cpu, 2);
         assert_eq!(b.label, "features of a.png at 512² on CPU: block 2 of 4");
         assert_eq!(b.fraction, Some(0.5));

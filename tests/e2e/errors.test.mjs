@@ -165,7 +165,7 @@ test("a torchvision ResNet-18 .safetensors file loads with progress and is used"
   assert.equal(await page.locator("#model option").count(), 2);
   const log = await page.evaluate(() => window.__statusLog);
   assert.ok(log.some((t) => /weights: \d+\.\d MB \/ 46\.8 MB/.test(t)), `reading progress in ${JSON.stringify(log)}`);
-  assert.match(await page.textContent("#status"), /ResNet-18 · resnet18-seed7\.safetensors · 46\.8 MB loaded in/);
+  assert.match(await page.textContent("#status"), /ResNet-18 · resnet18-seed7\.safetensors · f32, with classifier · 46\.8 MB loaded in/);
   assert.deepEqual(b.errors, [], "console errors");
 });
 

@@ -96,6 +96,7 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
     match built {
         Ok((net, bytes, millis)) => {
             let name = net.spec().name.clone();
+            let file = net.file_summary();
             let generation = e.install(net);
             let mut link_name = String::new();
             ctx.ui.models.update(|m| {
@@ -112,6 +113,7 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
             }));
             ctx.dev.weights.set(WeightsProgress::Ready {
                 name,
+                file,
                 bytes,
                 millis,
             });
