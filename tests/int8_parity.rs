@@ -36,27 +36,6 @@ struct Agreement {
     heat: [f64; 4],
 }
 
-/// Converts the npm model once per test binary at `precision` (cached across runs).
-fn converted(precision: &str) -> PathBuf {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let out = scratch("weights").join(format!("resnet50-imagenet-{precision}.bpk"));
-    let json = tfjs_model_json();
-    if !fresh(&out, &[&json]) {
-        featsim_ok(&[
-            "convert",
-            "--from",
-            "tfjs",
-            json.to_str().unwrap(),
-            "--precision",
-            precision,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-    }
-    out
-}
-
 fn sha256_file(path: &Path) -> String {
     hex(&Sha256::digest(std::fs::read(path).unwrap()))
 }
@@ -97,7 +76,7 @@ type Blocks = (Vec<FeatureMap>, Vec<FeatureMap>);
 
 #[test]
 fn int8_file_stays_close_to_f32_and_says_whether_it_meets_the_default_bar() {
-    let (exact_path, int8_path) = (converted("f32"), converted("int8"));
+    let (exact_path, int8_path) = (converted_npm_model("f32"), converted_npm_model("int8"));
     let key_weights = format!("{}-{}", sha256_file(&exact_path), sha256_file(&int8_path));
     let mut photos: Vec<PathBuf> = std::fs::read_dir(voc().join("JPEGImages"))
         .unwrap()

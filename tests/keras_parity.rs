@@ -13,32 +13,10 @@ const SIZE: u32 = 512;
 /// An aeroplane and a cat from the VOC sample.
 const PHOTOS: [&str; 2] = ["2007_000256", "2007_000528"];
 
-/// The f32 conversion of the npm model (the default file is f16; parity is measured on exact weights).
-fn f32_weights() -> std::path::PathBuf {
-    // Both tests need it; the first converts, the other waits.
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let out = scratch("weights").join("resnet50-imagenet-f32.bpk");
-    let json = tfjs_model_json();
-    if !fresh(&out, &[&json]) {
-        featsim_ok(&[
-            "convert",
-            "--from",
-            "tfjs",
-            json.to_str().unwrap(),
-            "--precision",
-            "f32",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-    }
-    out
-}
-
 #[test]
 fn keras_blocks_match_the_numpy_reference() {
     let cpu = Compute::cpu();
-    let model = load_model(&f32_weights(), &cpu.device);
+    let model = load_model(&converted_npm_model("f32"), &cpu.device);
     let json = tfjs_model_json();
     for photo in PHOTOS {
         let dir = scratch(&format!("keras/{photo}-{SIZE}"));
@@ -70,7 +48,7 @@ fn keras_blocks_match_the_numpy_reference() {
 #[test]
 fn f16_default_file_keeps_every_cell_within_cosine_0_999() {
     let cpu = Compute::cpu();
-    let exact = load_model(&f32_weights(), &cpu.device);
+    let exact = load_model(&converted_npm_model("f32"), &cpu.device);
     let half = load_model(&default_weights(), &cpu.device);
     let resized = model_input(&voc_image(PHOTOS[1]), SIZE);
     let a = our_blocks(&exact, &resized);

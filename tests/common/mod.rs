@@ -218,3 +218,26 @@ pub fn cell_cosines(
     }
     out
 }
+
+/// The npm model converted at `precision` (`f32`, `f16`, `int8`) under target/test-data/weights/,
+/// converted again only when model.json is newer; tests of one binary that need it wait for the
+/// first to convert.
+pub fn converted_npm_model(precision: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let out = scratch("weights").join(format!("resnet50-imagenet-{precision}.bpk"));
+    let json = tfjs_model_json();
+    if !fresh(&out, &[&json]) {
+        featsim_ok(&[
+            "convert",
+            "--from",
+            "tfjs",
+            json.to_str().unwrap(),
+            "--precision",
+            precision,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    }
+    out
+}
