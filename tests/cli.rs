@@ -70,15 +70,9 @@ fn classify_needs_the_head_of_its_own_trunk() {
     );
     // Another model's head is refused by name, beside the trunk or given with --head.
     let spec = ModelSpec::torchvision(Arch::Resnet18, "r18", "cli test");
-    let mut r18 = Weights::random(spec, 3);
-    let head = |shape: Vec<usize>| {
-        let n = shape.iter().product();
-        featsim::model::weights::HostTensor::new(shape, vec![0.01; n])
-    };
-    r18.tensors.insert("fc.weight".into(), head(vec![3, 512]));
-    r18.tensors.insert("fc.bias".into(), head(vec![3]));
-    r18.parts = featsim::model::Parts::ALL;
-    let (_, head) = r18.to_bpk_split(Precision::F16).unwrap();
+    let (_, head) = Weights::random_with_head(spec, 3, 3)
+        .to_bpk_split(Precision::F16)
+        .unwrap();
     let other = dir.join("other.head.bpk");
     std::fs::write(&other, head.unwrap()).unwrap();
     let msg = refused(&[

@@ -91,11 +91,6 @@ impl Parts {
         Parts(self.0 | other.0)
     }
 
-    /// Whether the two sets share no part.
-    pub fn disjoint(self, other: Parts) -> bool {
-        self.0 & other.0 == 0
-    }
-
     /// The parts in network order.
     pub fn iter(self) -> impl Iterator<Item = Part> {
         Part::ALL.into_iter().filter(move |p| self.contains(*p))
@@ -161,7 +156,6 @@ mod tests {
         }
         assert_eq!(Parts(0b00_0110).to_string(), "layer1 + layer2");
         assert!(Parts::ALL.includes(Parts::TRUNK) && !Parts::TRUNK.includes(Parts::ALL));
-        assert!(Parts::TRUNK.disjoint(Parts::HEAD));
         assert_eq!(Parts::TRUNK.union(Parts::HEAD), Parts::ALL);
     }
 }

@@ -3,7 +3,6 @@
 //! One code path for every device; the [`Device`] (WebGPU, native wgpu, or the CPU `flex` backend)
 //! is chosen at run time by whoever builds the model.
 
-use super::parts::Parts;
 use super::spec::{Block, ModelSpec, stage_stride};
 use super::weights::{HostTensor, Precision, Weights, WeightsError};
 use crate::compute::{DeviceError, read_vec};
@@ -73,13 +72,7 @@ impl ResNet {
     /// Builds the network from validated weights, folding each BatchNorm into its conv.
     pub fn new(weights: &Weights, device: &Device) -> Result<Self, WeightsError> {
         weights.validate()?;
-        if !weights.parts.includes(Parts::TRUNK) {
-            return Err(WeightsError::MissingParts {
-                found: weights.parts,
-                needed: Parts::TRUNK,
-                hint: ": this is a classifier head file; open the model file it was split from",
-            });
-        }
+        weights.require_trunk()?;
         let spec = weights.spec.clone();
         let folder = Folder {
             weights,

@@ -226,7 +226,7 @@ impl Weights {
     /// Weights built in memory (an import, a test): [`Integrity::Full`], as nothing of theirs came
     /// unchecked from a file.
     pub fn new(spec: ModelSpec, tensors: BTreeMap<String, HostTensor>) -> Self {
-        let parts = whole_network_parts(&tensors);
+        let parts = whole_network_parts(tensors.contains_key("fc.weight"));
         Weights {
             spec,
             tensors,
@@ -277,21 +277,30 @@ impl Weights {
         precision: Precision,
     ) -> Result<(Vec<u8>, Option<Vec<u8>>), WeightsError> {
         self.validate()?;
-        let parts = self.parts;
-        if !parts.includes(Parts::TRUNK) {
-            return Err(WeightsError::MissingParts {
-                found: parts,
-                needed: Parts::TRUNK,
-                hint: "",
-            });
-        }
+        self.require_trunk()?;
         let (trunk, sha) = self.write(precision, Parts::TRUNK, None)?;
-        let head = if parts.contains(Part::Head) {
+        let head = if self.parts.contains(Part::Head) {
             Some(self.write(precision, Parts::HEAD, Some(&sha))?.0)
         } else {
             None
         };
         Ok((trunk, head))
+    }
+
+    /// Refuses weights without the whole trunk (a head file, say), which features need.
+    pub fn require_trunk(&self) -> Result<(), WeightsError> {
+        if self.parts.includes(Parts::TRUNK) {
+            return Ok(());
+        }
+        Err(WeightsError::MissingParts {
+            found: self.parts,
+            needed: Parts::TRUNK,
+            hint: if self.parts == Parts::HEAD {
+                ": this is a classifier head file; open the model file it was split from"
+            } else {
+                ""
+            },
+        })
     }
 
     /// Joins a head file's weights to this trunk: the head must name this file's checksum.
@@ -516,7 +525,7 @@ impl Weights {
                     s.chars().take(64).collect::<String>()
                 ))
             })?,
-            _ => whole_network_parts(&tensors),
+            _ => whole_network_parts(tensors.contains_key("fc.weight")),
         };
         let weights = Weights {
             spec,
@@ -532,13 +541,10 @@ impl Weights {
     }
 }
 
-/// The parts of a file that does not say (formats 1 and 2): the trunk, and the head if present.
-fn whole_network_parts(tensors: &BTreeMap<String, HostTensor>) -> Parts {
-    if tensors.contains_key("fc.weight") {
-        Parts::ALL
-    } else {
-        Parts::TRUNK
-    }
+/// The parts of a whole network (formats 1 and 2, weights built in memory): the trunk, and the
+/// head when it has an `fc.weight`.
+fn whole_network_parts(has_head: bool) -> Parts {
+    if has_head { Parts::ALL } else { Parts::TRUNK }
 }
 
 /// The checksum starts with the description fields as stored (format, spec JSON not as
@@ -571,6 +577,15 @@ impl Weights {
     /// Seeded random weights for `spec` (He-uniform kernels, identity BatchNorm): for timing a
     /// network where its weights file cannot travel. Features from it mean nothing.
     pub fn random(spec: ModelSpec, seed: u64) -> Self {
+        Self::random_with(spec, seed, None)
+    }
+
+    /// [`Weights::random`] with a classifier head of `classes` classes (zero biases).
+    pub fn random_with_head(spec: ModelSpec, seed: u64, classes: usize) -> Self {
+        Self::random_with(spec, seed, Some(classes))
+    }
+
+    fn random_with(spec: ModelSpec, seed: u64, classes: Option<usize>) -> Self {
         let mut state = seed | 1;
         let mut uniform = move || {
             // xorshift64*: fast and good enough to fill kernels.
@@ -579,7 +594,7 @@ impl Weights {
             state ^= state >> 27;
             (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32 / (1u64 << 24) as f32
         };
-        let tensors = expected_tensors(&spec, None)
+        let tensors = expected_tensors(&spec, classes)
             .into_iter()
             .map(|(name, shape)| {
                 let n: usize = shape.iter().product();
@@ -607,12 +622,11 @@ pub fn check_layout(
     spec: &ModelSpec,
     shapes: &BTreeMap<&str, &[usize]>,
 ) -> Result<(), WeightsError> {
-    let parts = if shapes.contains_key("fc.weight") {
-        Parts::ALL
-    } else {
-        Parts::TRUNK
-    };
-    check_parts(spec, shapes, parts)
+    check_parts(
+        spec,
+        shapes,
+        whole_network_parts(shapes.contains_key("fc.weight")),
+    )
 }
 
 /// [`check_layout`] for the tensors of `parts` only (a head part must have its `fc.weight`).

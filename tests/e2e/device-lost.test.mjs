@@ -9,6 +9,15 @@ import { argmax, clickCell, openDefault, waitForError, waitForHeat, waitReady } 
 
 let b;
 
+/** Clicks left cell (row, col) and checks the right map (the same image) peaks there at 1. */
+async function selfSimilarAt(page, row, col) {
+  await clickCell(page, "left", row, col);
+  const m = await waitForHeat(page, "right", { cell: `${row},${col}`, pinned: "true" });
+  const [i, v] = argmax(m.values);
+  assert.deepEqual([Math.floor(i / m.cols), i % m.cols], [row, col]);
+  assert.ok(Math.abs(v - 1) <= 1e-3, `self-similarity ${v}`);
+}
+
 before(async () => {
   b = await openDefault({ webgpu: true });
 });
@@ -32,11 +41,7 @@ test("after the GPU device is lost the page recovers on the CPU", async () => {
 
   assert.equal(await page.locator("#messages button.action").count(), 0, "a stale 'Switch to CPU' offer");
 
-  await clickCell(page, "left", 9, 3);
-  const m = await waitForHeat(page, "right", { cell: "9,3", pinned: "true" });
-  const [i, v] = argmax(m.values);
-  assert.deepEqual([Math.floor(i / m.cols), i % m.cols], [9, 3]);
-  assert.ok(Math.abs(v - 1) <= 1e-3, `self-similarity ${v}`);
+  await selfSimilarAt(page, 9, 3);
   await page.screenshot({ path: `${SHOTS}/device-lost.png` });
   // WebGPU itself may log the loss; nothing else may fail.
   const other = b.errors.filter((e) => !/lost|destroy/i.test(e));
@@ -58,11 +63,7 @@ test("an uncaptured WebGPU validation error moves the page to the CPU instead of
     await waitForStatus(page, "data-backend", (val) => val === "cpu", 60_000);
     await waitReady(page);
 
-    await clickCell(page, "left", 7, 5);
-    const m = await waitForHeat(page, "right", { cell: "7,5", pinned: "true" });
-    const [i, top] = argmax(m.values);
-    assert.deepEqual([Math.floor(i / m.cols), i % m.cols], [7, 5]);
-    assert.ok(Math.abs(top - 1) <= 1e-3, `self-similarity ${top}`);
+    await selfSimilarAt(page, 7, 5);
     assert.equal(await page.locator("#crashed").count(), 0, "the panic banner");
     // The browser may log the validation error itself; no other error, and no panic.
     const other = v.errors.filter((e) => !/invalid|usage|validation|CreateBuffer/i.test(e));

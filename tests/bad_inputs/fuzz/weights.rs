@@ -804,19 +804,14 @@ fn r18_bpk_seeds() -> Arc<Vec<Vec<u8>>> {
     SEEDS
         .get_or_init(|| {
             let spec = ModelSpec::torchvision(Arch::Resnet18, "ResNet-18 · fuzz", "fuzz");
-            let mut w = Weights::random(spec.clone(), 7);
+            let w = Weights::random(spec.clone(), 7);
             let real = w.to_bpk(Precision::F16).unwrap();
             let int8 = w.to_bpk(Precision::Int8).unwrap();
             let v1 = featsim_bpk(r18(), FORMAT_V1, &serde_json::to_string(&spec).unwrap());
             // A small head, so that the split writes one.
-            let head = |shape: Vec<usize>| {
-                let n = shape.iter().product();
-                featsim::model::weights::HostTensor::new(shape, vec![0.01; n])
-            };
-            w.tensors.insert("fc.weight".into(), head(vec![3, 512]));
-            w.tensors.insert("fc.bias".into(), head(vec![3]));
-            w.parts = featsim::model::Parts::ALL;
-            let (trunk, head) = w.to_bpk_split(Precision::Int8).unwrap();
+            let (trunk, head) = Weights::random_with_head(spec, 7, 3)
+                .to_bpk_split(Precision::Int8)
+                .unwrap();
             Arc::new(vec![real, v1, int8, trunk, head.unwrap()])
         })
         .clone()
