@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web page page-linted dist serve test checks lint test-native test-autotune test-e2e fuzz size clean bench
+.PHONY: setup web page page-linted dist serve test checks lint test-native test-autotune test-e2e fuzz size clean bench bench-page-load
 
 setup:
 	@bash scripts/setup.sh
@@ -41,7 +41,15 @@ bench: setup
 	target/debug/featsim bench --weights weights/resnet50-imagenet.bpk --image gallery/chelsea.png --runs 3 | tee target/bench/native-cpu.txt && \
 	tail -n 1 target/bench/native-cpu.txt > target/bench/native-cpu.json && \
 	node benches/browser.mjs $(BENCH_DIST) $(BENCH_RUNS) $(BENCH_QUERY) && \
+	$(MAKE) --no-print-directory page && \
+	node benches/page-load.mjs dist $(PAGE_LOAD_MBIT) && \
 	echo "make bench: $$(( $$(date +%s) - start )) s in all"
+
+## Only the page-load half of `make bench` (the built page itself, streamed vs single model file,
+## CPU and WebGPU, on a throttled network): target/bench/page-load.json.
+PAGE_LOAD_MBIT ?= 40
+bench-page-load: web
+	node benches/page-load.mjs dist $(PAGE_LOAD_MBIT)
 
 serve: web
 	node scripts/serve.mjs dist $(PORT)

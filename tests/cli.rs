@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::path::Path;
 
 /// Top-1 label of `featsim classify` on a VOC photo.
 fn top1(photo: &str) -> String {
@@ -108,6 +109,63 @@ fn classify_needs_the_head_of_its_own_trunk() {
         photo,
     ]);
     assert!(out.lines().next().unwrap().contains("tabby"), "{out}");
+}
+
+#[test]
+fn the_streamed_layout_reads_as_the_single_file_and_refuses_a_damaged_part() {
+    let blocks = root().join("weights/blocks");
+    let manifest = blocks.join("resnet50-imagenet.blocks.json");
+    assert!(manifest.is_file(), "run `make setup` first");
+    let dir = scratch("streamed");
+    let photo = voc_image("2007_000528");
+    let features = |weights: &Path, out: &str| {
+        let out = dir.join(out);
+        featsim_ok(&[
+            "features",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--size",
+            "224",
+            "--out",
+            out.to_str().unwrap(),
+            photo.to_str().unwrap(),
+        ]);
+        std::fs::read(out).unwrap()
+    };
+    // The same network whichever layout it is read from.
+    assert_eq!(
+        features(&manifest, "streamed.npy"),
+        features(&default_weights(), "single.npy")
+    );
+    let info = featsim_ok(&["info", "--weights", manifest.to_str().unwrap()]);
+    assert!(info.contains("parts:      trunk\n"), "{info}");
+    // A copy of the folder with one part damaged, then one missing: refused by name.
+    let copy = dir.join("blocks");
+    let _ = std::fs::remove_dir_all(&copy);
+    std::fs::create_dir_all(&copy).unwrap();
+    let mut layer3 = None;
+    for entry in std::fs::read_dir(&blocks).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        std::fs::copy(&path, copy.join(&name)).unwrap();
+        if name.contains(".layer3.") {
+            layer3 = Some(copy.join(name));
+        }
+    }
+    let layer3 = layer3.expect("a layer3 part");
+    let good = std::fs::read(&layer3).unwrap();
+    let mut bad = good.clone();
+    bad[good.len() / 2] ^= 0x01;
+    std::fs::write(&layer3, &bad).unwrap();
+    let copied = copy.join("resnet50-imagenet.blocks.json");
+    let msg = refused(&["info", "--weights", copied.to_str().unwrap()]);
+    assert!(
+        msg.contains(".layer3.") && msg.contains("does not match its SHA-256"),
+        "{msg}"
+    );
+    std::fs::remove_file(&layer3).unwrap();
+    let msg = refused(&["info", "--weights", copied.to_str().unwrap()]);
+    assert!(msg.contains("cannot read") && msg.contains(".layer3."), "{msg}");
 }
 
 /// Runs a command that must fail cleanly; returns its stderr.

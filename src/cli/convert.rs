@@ -1,8 +1,9 @@
 //! `featsim convert`: TF.js or torchvision weights to FeatSim's .bpk file.
 
 use super::files::head_path;
+use crate::model::blocks::{self, MANIFEST_SUFFIX};
 use crate::model::import_torchvision::{TorchvisionError, from_safetensors, import, read_pth};
-use crate::model::{Arch, Precision, import_tfjs};
+use crate::model::{Arch, Precision, Weights, import_tfjs};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -56,6 +57,11 @@ pub struct ConvertArgs {
     /// `X.head.bpk`, which `featsim classify` joins to it.
     #[arg(long)]
     split: bool,
+    /// Also write the streamed layout the page loads into this folder: `X.blocks.json` and one
+    /// content-named .bpk per part (stem + layer1, layer2, layer3, layer4, head). Parts of an
+    /// earlier conversion of `X` in the folder are removed.
+    #[arg(long, value_name = "DIR")]
+    blocks: Option<PathBuf>,
 }
 
 /// Imports the input, then writes it as a .bpk in the chosen precision.
@@ -133,6 +139,42 @@ pub fn run(args: ConvertArgs) -> Result<()> {
         None if args.split => eprintln!("(no classifier head in {})", input.display()),
         None => {}
     }
+    if let Some(dir) = &args.blocks {
+        write_blocks(&weights, precision, out, dir)?;
+    }
+    Ok(())
+}
+
+/// Writes the streamed layout of `weights` into `dir`, named after `out`'s stem.
+fn write_blocks(weights: &Weights, precision: Precision, out: &Path, dir: &Path) -> Result<()> {
+    let stem = out
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("--out needs a file name for --blocks to name the parts after")?;
+    let (manifest, files) = blocks::write_blocks(weights, precision, stem)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, bytes) in &files {
+        write_atomically(&dir.join(name), bytes)?;
+    }
+    // Old parts of this stem would otherwise be shipped (and precached) with the page.
+    let prefix = format!("{stem}.");
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix)
+            && name.ends_with(".bpk")
+            && !files.iter().any(|(f, _)| *f == name)
+        {
+            std::fs::remove_file(dir.join(&name))?;
+        }
+    }
+    let path = dir.join(format!("{stem}{MANIFEST_SUFFIX}"));
+    write_atomically(&path, serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    let sizes: Vec<String> = manifest
+        .parts
+        .iter()
+        .map(|p| format!("{} {:.1} MB", p.parts, p.bytes as f64 / 1e6))
+        .collect();
+    eprintln!("wrote {} ({})", path.display(), sizes.join(", "));
     Ok(())
 }
 

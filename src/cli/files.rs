@@ -2,12 +2,29 @@
 
 use crate::image_io;
 use crate::model::Weights;
+use crate::model::blocks::{BlockManifest, JoinError, MANIFEST_SUFFIX};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
-/// Reads and verifies a .bpk file.
+/// Reads and verifies a .bpk file, or a streamed layout's `X.blocks.json` with its parts
+/// (joined into one network).
 pub fn load_weights(path: &Path) -> Result<Weights> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if path.to_string_lossy().ends_with(MANIFEST_SUFFIX) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let manifest =
+            BlockManifest::parse(&bytes).with_context(|| format!("{}", path.display()))?;
+        return manifest
+            .join(|file| {
+                let p = dir.join(file);
+                std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))
+            })
+            .map_err(|e| match e {
+                JoinError::Read(e) => e,
+                JoinError::Blocks(e) => anyhow::Error::new(e),
+            })
+            .with_context(|| format!("{}", path.display()));
+    }
     Weights::from_bpk(bytes).with_context(|| format!("{}", path.display()))
 }
 

@@ -38,6 +38,11 @@ pub fn run(args: InfoArgs) -> Result<()> {
         }
     );
     println!("source:     {}", w.spec.source);
+    // What a streamed layout's manifest and a split head name as this file's `checksum`.
+    println!(
+        "digest:     {}",
+        w.checksum.as_deref().unwrap_or("none (format 1)")
+    );
     // Said every time, since a format-1 file's description (above) may not be what was converted.
     println!(
         "checksum:   {}",

@@ -59,7 +59,7 @@ impl Part {
         }
     }
 
-    fn bit(self) -> u8 {
+    const fn bit(self) -> u8 {
         1 << self as u8
     }
 }
@@ -75,6 +75,17 @@ impl Parts {
     pub const HEAD: Parts = Parts(0b10_0000);
     /// The whole network.
     pub const ALL: Parts = Parts(0b11_1111);
+
+    /// The set of `parts`.
+    pub const fn of(parts: &[Part]) -> Parts {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < parts.len() {
+            bits |= parts[i].bit();
+            i += 1;
+        }
+        Parts(bits)
+    }
 
     /// Whether `part` is in the set.
     pub fn contains(self, part: Part) -> bool {

@@ -119,8 +119,8 @@ pub enum WeightsError {
         /// How to get the rest, when known.
         hint: &'static str,
     },
-    /// A head file that was split from another trunk, or of another model.
-    #[error("this classifier head belongs to another model file (it names trunk {0}…)")]
+    /// A head or block part that was split from another file, or of another model.
+    #[error("this part belongs to another model file (it names trunk {0}…)")]
     WrongTrunk(String),
 }
 
@@ -144,6 +144,20 @@ pub enum Precision {
     /// Exact.
     F32,
 }
+
+impl Precision {
+    /// How files and messages name it: `f16`, `int8`, `f32`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F16 => "f16",
+            Precision::Int8 => "int8",
+            Precision::F32 => "f32",
+        }
+    }
+}
+
+/// A serialised part of a network: what it holds, and its .bpk bytes.
+pub type StoredPart = (Parts, Vec<u8>);
 
 /// Suffix of the tensor holding an int8 kernel's per-output-channel scales.
 const SCALE_SUFFIX: &str = ":scale";
@@ -287,6 +301,26 @@ impl Weights {
         Ok((trunk, head))
     }
 
+    /// Serialises the streamed layout's parts in run order: stem + layer1, layer2, layer3,
+    /// layer4 (the head is the split file's, [`Weights::to_bpk_split`]: no page reader needs it).
+    /// Each later part names the first one's checksum (returned too), so that [`Weights::join`]
+    /// and `ResNet::grow` only join parts of one conversion.
+    pub fn to_bpk_blocks(
+        &self,
+        precision: Precision,
+    ) -> Result<(Vec<StoredPart>, String), WeightsError> {
+        self.validate()?;
+        self.require_trunk()?;
+        let first = Parts::of(&[Part::Stem, Part::Layer1]);
+        let (bytes, base) = self.write(precision, first, None)?;
+        let mut out = vec![(first, bytes)];
+        for part in [Part::Layer2, Part::Layer3, Part::Layer4] {
+            let parts = Parts::of(&[part]);
+            out.push((parts, self.write(precision, parts, Some(&base))?.0));
+        }
+        Ok((out, base))
+    }
+
     /// Refuses weights without the whole trunk (a head file, say), which features need.
     pub fn require_trunk(&self) -> Result<(), WeightsError> {
         if self.parts.includes(Parts::TRUNK) {
@@ -312,12 +346,24 @@ impl Weights {
                 hint: "",
             });
         }
-        let named = head.trunk.clone().unwrap_or_default();
-        if self.checksum.as_deref() != Some(named.as_str()) || head.spec != self.spec {
+        self.join(head)
+    }
+
+    /// Joins another part split from the same file (a head, a streamed block): it must name
+    /// this file's checksum, describe the same model and add only parts this one lacks.
+    pub fn join(&mut self, part: Weights) -> Result<(), WeightsError> {
+        let named = part.trunk.clone().unwrap_or_default();
+        if self.checksum.as_deref() != Some(named.as_str()) || part.spec != self.spec {
             return Err(WeightsError::WrongTrunk(named.chars().take(12).collect()));
         }
-        self.tensors.extend(head.tensors);
-        self.parts = self.parts.union(Parts::HEAD);
+        if part.parts.iter().any(|p| self.parts.contains(p)) {
+            return Err(WeightsError::Head(format!(
+                "the {} part is already there",
+                part.parts
+            )));
+        }
+        self.tensors.extend(part.tensors);
+        self.parts = self.parts.union(part.parts);
         self.validate()
     }
 

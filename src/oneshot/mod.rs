@@ -76,6 +76,16 @@ impl ImageFeatures {
         }
     }
 
+    /// The deepest block computed (a streamed model computes only the blocks it has so far).
+    pub fn deepest(&self) -> Block {
+        Block::ALL[self.maps.len().clamp(1, 4) - 1]
+    }
+
+    /// Whether `block`'s map is here.
+    pub fn has(&self, block: Block) -> bool {
+        block.index() < self.maps.len()
+    }
+
     /// The unit map of `block`.
     pub fn block(&self, block: Block) -> &UnitMap {
         &self.maps[block.index()]

@@ -1,6 +1,7 @@
 //! Progress the status bar shows: the weights' and the long work's.
 
 use crate::compute::BackendKind;
+use crate::model::Block;
 
 /// Where the weights are.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,12 +28,60 @@ pub enum WeightsProgress {
         /// From request to model on the device.
         millis: f64,
     },
+    /// A streamed model: the blocks up to `ready` work while the rest arrives.
+    Partial {
+        /// Model name from the manifest.
+        name: String,
+        /// The deepest block on the device.
+        ready: Block,
+        /// Bytes of the part in flight so far, and its size.
+        part: (u64, u64),
+        /// Bytes of every part so far, and of all of them.
+        all: (u64, u64),
+        /// Why the rest stopped coming, once it has.
+        stopped: Option<String>,
+    },
     /// Refused or unreachable.
     Failed(String),
 }
 
+/// How far one block's weights are, for the block picker and the strip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BlockState {
+    /// On the device.
+    Ready,
+    /// Its part is arriving: the fraction so far.
+    Loading(f64),
+    /// Its part comes after the one in flight.
+    Queued,
+    /// Its part will not come (a refused part; a reload tries again).
+    Missing,
+}
+
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+impl BlockState {
+    /// `ready`, `loading`, `queued` or `missing` (`data-state` of the strip's thumbnails).
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockState::Ready => "ready",
+            BlockState::Loading(_) => "loading",
+            BlockState::Queued => "queued",
+            BlockState::Missing => "missing",
+        }
+    }
+
+    /// What a block's caption adds while its weights are not here.
+    pub fn note(self) -> Option<String> {
+        match self {
+            BlockState::Ready => None,
+            BlockState::Loading(f) => Some(format!("weights arriving, {:.0}%", f * 100.0)),
+            BlockState::Queued => Some("weights queued".into()),
+            BlockState::Missing => Some("weights did not load".into()),
+        }
+    }
 }
 
 impl WeightsProgress {
@@ -43,7 +92,51 @@ impl WeightsProgress {
             WeightsProgress::Downloading { .. } => "downloading",
             WeightsProgress::Building => "building",
             WeightsProgress::Ready { .. } => "ready",
+            WeightsProgress::Partial { .. } => "partial",
             WeightsProgress::Failed(_) => "failed",
+        }
+    }
+
+    /// Whether loading has ended, well or not: the page's offline copy starts then, so that its
+    /// downloads do not slow the model's.
+    pub fn settled(&self) -> bool {
+        matches!(
+            self,
+            WeightsProgress::Ready { .. }
+                | WeightsProgress::Failed(_)
+                | WeightsProgress::Partial {
+                    stopped: Some(_),
+                    ..
+                }
+        )
+    }
+
+    /// Where `block`'s weights are (every block is ready once a model is, and while a whole
+    /// file loads the page shows nothing per block).
+    pub fn block(&self, block: Block) -> BlockState {
+        match self {
+            WeightsProgress::Partial {
+                ready,
+                part,
+                stopped,
+                ..
+            } => {
+                let in_flight = ready.index() + 1;
+                if block <= *ready {
+                    BlockState::Ready
+                } else if stopped.is_some() {
+                    BlockState::Missing
+                } else if block.index() == in_flight {
+                    BlockState::Loading(if part.1 > 0 {
+                        part.0 as f64 / part.1 as f64
+                    } else {
+                        0.0
+                    })
+                } else {
+                    BlockState::Queued
+                }
+            }
+            _ => BlockState::Ready,
         }
     }
 
@@ -70,6 +163,27 @@ impl WeightsProgress {
                 mb(*bytes as u64),
                 millis / 1000.0
             ),
+            WeightsProgress::Partial {
+                name,
+                ready,
+                all,
+                stopped: None,
+                ..
+            } => format!(
+                "{name} · layer1–{} ready · weights {} / {}",
+                ready.name(),
+                mb(all.0),
+                mb(all.1)
+            ),
+            WeightsProgress::Partial {
+                name,
+                ready,
+                stopped: Some(why),
+                ..
+            } => format!(
+                "{name} · only layer1–{} ready: {why} (reload to try again)",
+                ready.name()
+            ),
             WeightsProgress::Failed(e) => format!("weights: {e}"),
         }
     }
@@ -81,6 +195,8 @@ impl WeightsProgress {
             WeightsProgress::Downloading { .. } => "loading the model…",
             WeightsProgress::Building => "preparing the model…",
             WeightsProgress::Ready { .. } => "",
+            WeightsProgress::Partial { stopped: None, .. } => "loading the deeper blocks…",
+            WeightsProgress::Partial { .. } => "deeper blocks failed to load",
             WeightsProgress::Failed(_) => "the model failed to load",
         }
     }
@@ -92,6 +208,7 @@ impl WeightsProgress {
                 loaded,
                 total: Some(t),
             } if *t > 0 => Some(*loaded as f64 / *t as f64),
+            WeightsProgress::Partial { all, .. } if all.1 > 0 => Some(all.0 as f64 / all.1 as f64),
             WeightsProgress::Building | WeightsProgress::Ready { .. } => Some(1.0),
             _ => None,
         }
@@ -108,11 +225,11 @@ pub struct Busy {
 }
 
 impl Busy {
-    /// Computing an image's features: `done` of the four blocks.
-    pub fn features(image: &str, size: u32, on: BackendKind, done: usize) -> Self {
+    /// Computing an image's features: `done` of the `of` blocks the model has.
+    pub fn features(image: &str, size: u32, on: BackendKind, done: usize, of: usize) -> Self {
         Busy {
-            label: format!("features of {image} at {size}² on {on}: block {done} of 4"),
-            fraction: Some(done as f64 / 4.0),
+            label: format!("features of {image} at {size}² on {on}: block {done} of {of}"),
+            fraction: Some(done as f64 / of.max(1) as f64),
         }
     }
 }
@@ -146,7 +263,45 @@ mod tests {
             r.text(),
             "ResNet-50 · f16, trunk only · 47.5 MB loaded in 2.3 s"
         );
-        let b = Busy::features("a.png", 512, BackendKind::Cpu, 2);
+        assert_eq!(r.block(Block::Layer4), BlockState::Ready);
+        let mut p = WeightsProgress::Partial {
+            name: "ResNet-50".into(),
+            ready: Block::Layer2,
+            part: (3_000_000, 12_000_000),
+            all: (6_100_000, 47_500_000),
+            stopped: None,
+        };
+        assert_eq!(p.state(), "partial");
+        assert!(r.settled() && !p.settled() && !WeightsProgress::Building.settled());
+        assert_eq!(
+            p.text(),
+            "ResNet-50 · layer1–layer2 ready · weights 6.1 MB / 47.5 MB"
+        );
+        let states = Block::ALL.map(|b| p.block(b));
+        assert_eq!(
+            states,
+            [
+                BlockState::Ready,
+                BlockState::Ready,
+                BlockState::Loading(0.25),
+                BlockState::Queued
+            ]
+        );
+        if let WeightsProgress::Partial { stopped, .. } = &mut p {
+            *stopped = Some("layer3: damaged".into());
+        }
+        assert_eq!(p.block(Block::Layer3), BlockState::Missing);
+        assert!(p.settled(), "a stream that stopped starts the offline copy");
+        assert_eq!(
+            BlockState::Loading(0.426).note().as_deref(),
+            Some("weights arriving, 43%")
+        );
+        assert_eq!(BlockState::Ready.note(), None);
+        assert_eq!(
+            p.text(),
+            "ResNet-50 · only layer1–layer2 ready: layer3: damaged (reload to try again)"
+        );
+        let b = Busy::features("a.png", 512, BackendKind::Cpu, 2, 4);
         assert_eq!(b.label, "features of a.png at 512² on CPU: block 2 of 4");
         assert_eq!(b.fraction, Some(0.5));
     }

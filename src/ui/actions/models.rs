@@ -1,14 +1,14 @@
 //! Models: loading one (served or the visitor's file) onto the device, and moving to the CPU.
 
 use crate::compute::Compute;
-use crate::model::ResNet;
+use crate::model::{BlockManifest, BlocksError, ResNet};
 use crate::session::messages::Action;
 use crate::session::models::{ModelEntry, ModelRef};
 use crate::session::progress::WeightsProgress;
 
 use crate::session::limits::Input;
 use crate::ui::browser::clock::{now_ms, yield_to_browser};
-use crate::ui::browser::fetch::{SUPERSEDED, fetch_with_progress};
+use crate::ui::browser::fetch::{SUPERSEDED, fetch_with_progress, refetch_with_progress};
 use crate::ui::browser::files::read_file_with_progress;
 use crate::ui::ctx::Ctx;
 use crate::ui::engine::ModelSource;
@@ -88,54 +88,199 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
     let ticket = e.begin_load();
     let current = move || ctx.engine().load_is_current(ticket);
     let before = ctx.dev.weights.get_untracked();
-    let built = build(ctx, &source, current).await;
+    let built = match &source {
+        ModelSource::Blocks(url) => return stream(ctx, id, url, current, before).await,
+        ModelSource::File(file) => build(ctx, file, current).await,
+    };
     if !current() {
         // Whatever happened, a newer load owns the status and the device now.
         return Ok(Loaded::Superseded);
     }
     match built {
         Ok((net, bytes, millis)) => {
-            let name = net.spec().name.clone();
-            let file = net.file_summary();
-            let generation = e.install(net);
-            let mut link_name = String::new();
-            ctx.ui.models.update(|m| {
-                if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
-                    entry.name = name.clone();
-                    link_name = entry.link_name.clone();
-                }
-            });
-            // The request follows: the worker computes with the new model.
-            ctx.ui.model.set(Some(ModelRef {
-                id,
-                generation,
-                link_name,
-            }));
-            ctx.dev.weights.set(WeightsProgress::Ready {
-                name,
-                file,
+            let ready = WeightsProgress::Ready {
+                name: net.spec().name.clone(),
+                file: net.file_summary(),
                 bytes,
                 millis,
-            });
+            };
+            make_current(ctx, id, net, ready);
             Ok(Loaded::Installed)
         }
-        Err(err) => {
-            // A refused visitor file leaves the working model as it was.
-            if e.has_model() {
-                ctx.dev.weights.set(before);
-            } else {
-                ctx.dev.weights.set(WeightsProgress::Failed(err.clone()));
-            }
-            Err(err)
-        }
+        Err(err) => Err(refused(ctx, before, err)),
     }
 }
 
-/// Reads, verifies and builds a model, asking `current` between steps so that a superseded load
-/// lets go of its bytes early (its result is dropped by `load` anyway).
+/// Installs `net` as model `id` and shows `progress`; the request follows, so the worker
+/// computes with it.
+fn make_current(ctx: Ctx, id: u32, net: ResNet, progress: WeightsProgress) {
+    let name = net.spec().name.clone();
+    let generation = ctx.engine().install(net);
+    let mut link_name = String::new();
+    ctx.ui.models.update(|m| {
+        if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
+            entry.name = name.clone();
+            link_name = entry.link_name.clone();
+        }
+    });
+    ctx.ui.model.set(Some(ModelRef {
+        id,
+        generation,
+        link_name,
+    }));
+    ctx.dev.weights.set(progress);
+}
+
+/// A load failed before any of it was installed: the working model (if any) stays, with its
+/// status; returns the message.
+fn refused(ctx: Ctx, before: WeightsProgress, err: String) -> String {
+    if ctx.engine().has_model() {
+        ctx.dev.weights.set(before);
+    } else {
+        ctx.dev.weights.set(WeightsProgress::Failed(err.clone()));
+    }
+    err
+}
+
+/// Loads a streamed model (`X.blocks.json` and its parts, `model::blocks`): each part is
+/// fetched, checked against the manifest and added in run order, and the model is made current
+/// after each, so heatmaps come at the blocks already there while the rest arrives.
+async fn stream(
+    ctx: Ctx,
+    id: u32,
+    url: &str,
+    current: impl Fn() -> bool + Copy,
+    before: WeightsProgress,
+) -> Result<Loaded, String> {
+    let t0 = now_ms();
+    let manifest = match fetch_with_progress(url, Input::List, |_, _| {}, current).await {
+        Ok(bytes) => BlockManifest::parse(&bytes).map_err(|e| format!("{url}: {e}")),
+        Err(err) => Err(err),
+    };
+    if !current() {
+        return Ok(Loaded::Superseded);
+    }
+    let manifest = manifest.map_err(|err| refused(ctx, before.clone(), err))?;
+    let base = url.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let total = manifest.total_bytes();
+    let device = ctx.engine().compute().device;
+    let mut net: Option<ResNet> = None;
+    let mut got = 0u64;
+    let parts = &manifest.parts;
+    for (i, entry) in parts.iter().enumerate() {
+        let part_url = if base.is_empty() {
+            entry.file.clone()
+        } else {
+            format!("{base}/{}", entry.file)
+        };
+        let name = manifest.model.clone();
+        let ready = net.as_ref().map(ResNet::depth);
+        let progress = |loaded: u64, _| {
+            if !current() {
+                return;
+            }
+            ctx.dev.weights.set(match ready {
+                None => WeightsProgress::Downloading {
+                    loaded: got + loaded,
+                    total: Some(total),
+                },
+                Some(ready) => WeightsProgress::Partial {
+                    name: name.clone(),
+                    ready,
+                    part: (loaded, entry.bytes),
+                    all: (got + loaded, total),
+                    stopped: None,
+                },
+            })
+        };
+        let step = async {
+            let bytes = fetch_with_progress(&part_url, Input::Weights, progress, current).await?;
+            if !current() {
+                return Err(SUPERSEDED.to_string());
+            }
+            if ready.is_none() {
+                ctx.dev.weights.set(WeightsProgress::Building);
+            }
+            // Let the browser paint the status before the synchronous check and upload.
+            yield_to_browser().await;
+            let weights = match manifest.open_part(i, bytes) {
+                // Damaged on the way or in a cache (hashed names are cached for ever): one more
+                // download past every cache, then the part is refused.
+                Err(BlocksError::Size { .. } | BlocksError::Sha256(_)) => {
+                    let bytes =
+                        refetch_with_progress(&part_url, Input::Weights, progress, current).await?;
+                    if !current() {
+                        return Err(SUPERSEDED.to_string());
+                    }
+                    yield_to_browser().await;
+                    manifest.open_part(i, bytes)
+                }
+                opened => opened,
+            }
+            .map_err(|e| e.to_string())?;
+            let grown = match &net {
+                None => ResNet::partial(&weights, &device),
+                Some(n) => n.grow(&weights),
+            }
+            .map_err(|e| format!("{}: {e}", entry.file))?;
+            drop(weights);
+            grown
+                .uploaded()
+                .await
+                .map_err(|err| format!("uploading the weights failed: {err}"))?;
+            Ok::<_, String>(grown)
+        }
+        .await;
+        if !current() {
+            return Ok(Loaded::Superseded);
+        }
+        let grown = match step {
+            Ok(grown) => grown,
+            Err(err) => {
+                let Some(ready) = ready else {
+                    return Err(refused(ctx, before, err));
+                };
+                // The blocks already here keep working; nothing of the refused part is used.
+                ctx.dev.weights.set(WeightsProgress::Partial {
+                    name,
+                    ready,
+                    part: (0, entry.bytes),
+                    all: (got, total),
+                    stopped: Some(err.clone()),
+                });
+                return Err(err);
+            }
+        };
+        got += entry.bytes;
+        let progress = match parts.get(i + 1) {
+            Some(next) => WeightsProgress::Partial {
+                name,
+                ready: grown.depth(),
+                part: (0, next.bytes),
+                all: (got, total),
+                stopped: None,
+            },
+            None => WeightsProgress::Ready {
+                name,
+                file: match parts.len() {
+                    1 => grown.file_summary(),
+                    n => format!("{}, {n} parts", grown.file_summary()),
+                },
+                bytes: got as usize,
+                millis: now_ms() - t0,
+            },
+        };
+        make_current(ctx, id, grown.clone(), progress);
+        net = Some(grown);
+    }
+    Ok(Loaded::Installed)
+}
+
+/// Reads, verifies and builds a visitor's model file, asking `current` between steps so that a
+/// superseded load lets go of its bytes early (its result is dropped by `load` anyway).
 async fn build(
     ctx: Ctx,
-    source: &ModelSource,
+    file: &web_sys::File,
     current: impl Fn() -> bool + Copy,
 ) -> Result<(ResNet, usize, f64), String> {
     let t0 = now_ms();
@@ -146,16 +291,8 @@ async fn build(
                 .set(WeightsProgress::Downloading { loaded, total });
         }
     };
-    let (bytes, file_name) = match source {
-        ModelSource::Url(url) => (
-            fetch_with_progress(url, Input::Weights, progress, current).await?,
-            url.clone(),
-        ),
-        ModelSource::File(f) => (
-            read_file_with_progress(f, Input::Weights, progress, current).await?,
-            f.name(),
-        ),
-    };
+    let bytes = read_file_with_progress(file, Input::Weights, progress, current).await?;
+    let file_name = file.name();
     let size = bytes.len();
     if !current() {
         return Err(SUPERSEDED.into());

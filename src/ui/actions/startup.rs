@@ -15,8 +15,9 @@ use crate::ui::notify;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// URL of the embedded default model, relative to the page so sub-path hosting works.
-const DEFAULT_WEIGHTS: &str = "weights/resnet50-imagenet.bpk";
+/// URL of the embedded default model's manifest (streamed block by block), relative to the page
+/// so sub-path hosting works.
+const DEFAULT_WEIGHTS: &str = "weights/blocks/resnet50-imagenet.blocks.json";
 
 /// Restores the link, brings up the device and loads the default model.
 pub async fn start(ctx: Ctx) {
@@ -32,7 +33,7 @@ pub async fn start(ctx: Ctx) {
     ctx.engine().set_compute(compute);
     let id = models::add(
         ctx,
-        ModelSource::Url(DEFAULT_WEIGHTS.into()),
+        ModelSource::Blocks(DEFAULT_WEIGHTS.into()),
         "ResNet-50 (embedded)".into(),
         "default".into(),
     );

@@ -4,7 +4,7 @@ use crate::session::limits::{self, Input};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Response};
+use web_sys::{ReadableStreamDefaultReader, RequestCache, RequestInit, Response};
 
 /// What a read stopped on that is not the bytes' fault.
 pub const SUPERSEDED: &str = "superseded by a newer request";
@@ -18,8 +18,31 @@ pub async fn fetch_with_progress(
     progress: impl FnMut(u64, Option<u64>),
     wanted: impl Fn() -> bool,
 ) -> Result<Vec<u8>, String> {
+    fetch_from(url, RequestCache::Default, input, progress, wanted).await
+}
+
+/// [`fetch_with_progress`] past the browser's cache (and asking the server for fresh bytes): a
+/// second try at a download that arrived damaged, which the cache would otherwise hand back.
+pub async fn refetch_with_progress(
+    url: &str,
+    input: Input,
+    progress: impl FnMut(u64, Option<u64>),
+    wanted: impl Fn() -> bool,
+) -> Result<Vec<u8>, String> {
+    fetch_from(url, RequestCache::Reload, input, progress, wanted).await
+}
+
+async fn fetch_from(
+    url: &str,
+    cache: RequestCache,
+    input: Input,
+    progress: impl FnMut(u64, Option<u64>),
+    wanted: impl Fn() -> bool,
+) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let resp: Response = JsFuture::from(window.fetch_with_str(url))
+    let init = RequestInit::new();
+    init.set_cache(cache);
+    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|e| format!("could not fetch {url}: {}", js_message(&e)))?
         .dyn_into()

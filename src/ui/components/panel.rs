@@ -216,6 +216,11 @@ pub fn Panel(
                 .find(|(k, _)| *k == (img.id, size))
                 .map(|(_, ms)| *ms)
         });
+        let block = settings.with(|s| s.block);
+        // A streamed model's chosen block may not be here yet: say so instead of waiting mutely.
+        if let Some(note) = ctx.dev.weights.with(|w| w.block(block).note()) {
+            return Some(format!("{} {note}", block.name()));
+        }
         Some(match ms {
             Some(ms) => format!("features {:.1} s", ms / 1000.0),
             None => "features not computed yet".into(),

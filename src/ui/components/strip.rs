@@ -3,6 +3,7 @@
 
 use crate::model::Block;
 use crate::session::mode::Mode;
+use crate::session::progress::BlockState;
 use crate::ui::actions::view::set_grid;
 use crate::ui::browser::canvas;
 use crate::ui::ctx::ctx;
@@ -17,11 +18,12 @@ pub fn BlockStrip() -> impl IntoView {
     let title = move || {
         strip.with(|s| match s {
             Some(s) => {
-                let deep = s.items.last().map(|i| i.cell);
-                let (r, c) = deep.unwrap_or((0, 0));
+                let deep = s.items.last().map(|i| (i.cell, i.block));
+                let ((r, c), b) = deep.unwrap_or(((0, 0), Block::Layer4));
                 format!(
-                    "The same spot at every block (cell ({r}, {c}) of the {} image at layer4)",
-                    s.source.name()
+                    "The same spot at every block (cell ({r}, {c}) of the {} image at {})",
+                    s.source.name(),
+                    b.name()
                 )
             }
             None => "The same spot at every block".into(),
@@ -74,12 +76,18 @@ fn Thumb(block: Block) -> impl IntoView {
         let g = block.grid(settings.with(|s| s.size) as usize);
         format!("{} · {g}×{g}", block.name())
     };
+    // While a streamed model arrives, a block without its weights says how far they are.
+    let weights = ctx.dev.weights;
+    let state = move || weights.with(|w| w.block(block));
+    let state_name = move || state().name();
     view! {
         <button
             type="button"
             class="thumb"
             class:current=current
+            class:loading=move || state() != BlockState::Ready
             data-block=block.name()
+            data-state=state_name
             aria-label=move || format!("Show {}", label())
             aria-pressed=move || current().to_string()
             on:click=move |_| set_grid(ctx, block, settings.with_untracked(|s| s.size))
@@ -102,6 +110,7 @@ fn Thumb(block: Block) -> impl IntoView {
             <span class="thumb-label">
                 {label}
                 {move || item().map(|i| format!(" · cell ({}, {})", i.cell.0, i.cell.1))}
+                {move || state().note().map(|n| view! { <span class="thumb-note">{format!(" · {n}")}</span> })}
             </span>
         </button>
     }

@@ -44,7 +44,13 @@ pub async fn run(
         height,
     };
     let current = e.keys.borrow().heat.as_ref() == Some(&key);
-    if current {
+    if !(sf.has(s.block) && tf.has(s.block)) {
+        // A streamed model whose part for this block has not arrived: the panel's caption says
+        // so, and the strip below shows the blocks that are here.
+        out.heat[target.index()].set(None);
+        out.heat[source.index()].set(None);
+        e.keys.borrow_mut().heat = None;
+    } else if current {
         // Same map; only whether it is the pin's (a hover became a click) may have changed.
         let heat = out.heat[target.index()];
         if heat.with_untracked(|m| m.as_ref().is_some_and(|m| m.pinned != pinned)) {
@@ -86,7 +92,7 @@ pub async fn run(
     }
     let grid = s.grid();
     let mut items = Vec::with_capacity(4);
-    for b in Block::ALL {
+    for b in Block::ALL.into_iter().filter(|b| sf.has(*b) && tf.has(*b)) {
         let c = remap_cell(cell, grid, b.grid(s.size as usize));
         match for_cell(sf.block(b), c, tf.block(b), style(sdims)).await {
             Ok(heat) => items.push(StripItem {

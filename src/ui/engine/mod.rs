@@ -22,8 +22,8 @@ use std::rc::Rc;
 /// Where a model's bytes come from (kept so the model can be rebuilt on another device).
 #[derive(Clone)]
 pub enum ModelSource {
-    /// Served with the page.
-    Url(String),
+    /// Served with the page in the streamed layout: the URL of its `X.blocks.json`.
+    Blocks(String),
     /// The visitor's file.
     File(web_sys::File),
 }

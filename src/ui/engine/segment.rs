@@ -46,6 +46,15 @@ pub async fn run(
     if e.keys.borrow().seg.as_ref() == Some(&key) {
         return;
     }
+    if !(feats[0].has(s.block) && feats[1].has(s.block)) {
+        out.seg.set(None);
+        e.keys.borrow_mut().seg = None;
+        out.seg_hint.set(Some(format!(
+            "Segmentation at {} starts when its weights have arrived.",
+            s.block.name()
+        )));
+        return;
+    }
     let support_mask = match &support {
         Support::Mask(m, class) => class_mask(&m.labels, *class),
         Support::Painted(p) => mask_from_cells(&p.cells, p.grid, s.size),

@@ -5,7 +5,7 @@
 use super::sinks::Sinks;
 use super::{Engine, explore, segment};
 use crate::compute::{DeviceError, read_vec};
-use crate::model::{Block, ResNet};
+use crate::model::ResNet;
 use crate::oneshot::ImageFeatures;
 use crate::session::image::PanelImage;
 use crate::session::mode::Mode;
@@ -90,11 +90,14 @@ async fn features(
     }
     let busy = sinks.out.busy;
     let on = e.compute.borrow().kind;
-    busy.set(Some(Busy::features(&img.name, size, on, 0)));
+    // A streamed model computes the blocks it has; its next part makes a new generation.
+    let depth = net.depth();
+    let of = depth.index() + 1;
+    busy.set(Some(Busy::features(&img.name, size, on, 0, of)));
     // The CPU backend computes synchronously: let the progress paint first.
     yield_to_browser().await;
     let t0 = now_ms();
-    let f = ImageFeatures::compute(net, &img.rgb, size, Block::Layer4);
+    let f = ImageFeatures::compute(net, &img.rgb, size, depth);
     // One value of each block, read in order, tells when that block is done.
     for (i, m) in f.maps.iter().enumerate() {
         let probe = read_vec::<f32, 2, _>(m.cells.clone().slice([0..1, 0..1])).await;
@@ -102,7 +105,7 @@ async fn features(
             busy.set(None);
             return Err(err);
         }
-        busy.set(Some(Busy::features(&img.name, size, on, i + 1)));
+        busy.set(Some(Busy::features(&img.name, size, on, i + 1, of)));
     }
     let ms = now_ms() - t0;
     busy.set(None);
