@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup web page page-linted dist serve test checks lint test-native test-autotune test-e2e fuzz size clean bench bench-page-load
+.PHONY: setup web page page-linted dist serve test checks lint test-native test-autotune test-e2e fuzz size clean bench bench-page-load bench-embed
 
 setup:
 	@bash scripts/setup.sh
@@ -43,6 +43,7 @@ bench: setup
 	node benches/browser.mjs $(BENCH_DIST) $(BENCH_RUNS) $(BENCH_QUERY) && \
 	$(MAKE) --no-print-directory page && \
 	node benches/page-load.mjs dist $(PAGE_LOAD_MBIT) && \
+	node benches/embed.mjs dist && \
 	echo "make bench: $$(( $$(date +%s) - start )) s in all"
 
 ## Only the page-load half of `make bench` (the built page itself, streamed vs single model file,
@@ -50,6 +51,11 @@ bench: setup
 PAGE_LOAD_MBIT ?= 40
 bench-page-load: web
 	node benches/page-load.mjs dist $(PAGE_LOAD_MBIT)
+
+## Only the embed half: a baked and a live figure in a blog page, CPU and WebGPU, bytes and
+## seconds to the first heatmap: target/bench/embed.json.
+bench-embed: web
+	node benches/embed.mjs dist
 
 serve: web
 	node scripts/serve.mjs dist $(PORT)

@@ -72,12 +72,25 @@
       return set("failed", m);
     }
     if (failed) return;
+    // A new worker took over: it stores what this visit used, then says "ready".
+    if (m.offline === "installed") return keep(navigator.serviceWorker.controller);
     if (m.offline === "ready") {
       remember(null);
       persist();
     }
     set(m.offline, m);
   });
+
+  // What this visit fetched from its own site (the model's parts, a bundle, an author's images):
+  // the worker keeps it too, so the same view works offline next time.
+  const keep = async (worker) => {
+    worker ??= (await navigator.serviceWorker.ready).active;
+    const urls = performance
+      .getEntriesByType("resource")
+      .map((e) => e.name)
+      .filter((u) => u.startsWith(location.origin + "/"));
+    worker?.postMessage({ keep: [...new Set(urls)] });
+  };
 
   const register = () =>
     navigator.serviceWorker
@@ -86,7 +99,7 @@
         // Look for a new build now (this is also what tries a failed one again after Retry); a
         // first install is under way already. Offline this fails, and that is fine.
         if (reg.active && !reg.installing && !reg.waiting) reg.update().catch(() => {});
-        (await navigator.serviceWorker.ready).active?.postMessage("status");
+        keep((await navigator.serviceWorker.ready).active);
       })
       .catch((err) => {
         console.warn("service worker not registered:", err);

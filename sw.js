@@ -1,5 +1,6 @@
-// FeatSim's service worker: stores the whole built page (app shell, wasm, gallery, weights) on the
-// first visit so it works offline afterwards. scripts/precache.mjs writes this build's file list
+// FeatSim's service worker: stores the built page (app shell, wasm, gallery) on the first visit,
+// and what the visit used besides (the model's parts, a bundle's files, an author's images beside
+// the page), so it works offline afterwards. scripts/precache.mjs writes this build's file list
 // (each file with its SHA-256) and version into this file, so every build is a new worker with its
 // own cache; the old one is deleted once the new one is complete.
 //
@@ -8,8 +9,12 @@
 // bar offers Retry) and remembered, so that the browser's update checks do not download the whole
 // set again on every visit.
 
-/** Replaced at build time: { version, files: { path: "sha256-…" } }, paths relative to this file. */
-const PRECACHE = /* featsim:precache */ { version: "dev", files: {} };
+/**
+ * Replaced at build time: { version, files: { path: "sha256-…" }, model: { … } }, paths relative
+ * to this file. `files` are stored at install; `model` (the model's parts) once a visit uses the
+ * model, so that an embed showing a baked bundle never downloads them.
+ */
+const PRECACHE = /* featsim:precache */ { version: "dev", files: {}, model: {} };
 const SCOPE = self.registration.scope;
 const PREFIX = `featsim:${SCOPE}:`;
 const CACHE = PREFIX + PRECACHE.version;
@@ -78,6 +83,36 @@ async function store(cache, older, path, integrity) {
   }
 }
 
+/** The build's list entry of a same-origin URL: its path and integrity, and whether it is a model part. */
+function listed(url) {
+  const path = url.startsWith(SCOPE) ? url.slice(SCOPE.length) || "./" : null;
+  if (path === null) return null;
+  const bare = path.split(/[?#]/)[0] || "./";
+  if (bare in PRECACHE.files) return { path: bare, integrity: PRECACHE.files[bare], model: false };
+  if (bare in PRECACHE.model) return { path: bare, integrity: PRECACHE.model[bare], model: true };
+  return null;
+}
+
+/** Stores what a visit used before this worker controlled it, or the model's parts it now needs. */
+async function keep(urls) {
+  const cache = await caches.open(CACHE);
+  const older = (await ours()).filter((k) => k !== CACHE);
+  const model = urls.some((u) => listed(u)?.model);
+  const wanted = new Set(urls.filter((u) => u.startsWith(self.location.origin) && !listed(u)));
+  // A visit that used the model gets all its parts: a later one offline may need another block.
+  if (model) for (const path of Object.keys(PRECACHE.model)) wanted.add(new URL(path, SCOPE).href);
+  for (const url of wanted) {
+    const entry = listed(url);
+    if (entry) {
+      if (!(await cache.match(entry.path))) await store(cache, older, entry.path, entry.integrity);
+    } else if (!(await cache.match(url))) {
+      // A bundle's file or an author's image: the browser's cache most likely has it.
+      const res = await fetch(url).catch(() => null);
+      if (res?.ok) await cache.put(url, res);
+    }
+  }
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
@@ -91,6 +126,17 @@ self.addEventListener("install", (event) => {
         // One file at a time: what an earlier attempt stored (checked on the way in) stays.
         for (const [path, integrity] of Object.entries(PRECACHE.files)) {
           if (!(await cache.match(path))) await store(cache, older, path, integrity);
+        }
+        // The model's parts an earlier build stored (a visit used them) carry over, unchanged
+        // bytes only; the others wait until a visit needs them.
+        for (const [path, integrity] of Object.entries(PRECACHE.model)) {
+          for (const name of older) {
+            const hit = await (await caches.open(name)).match(path);
+            if (hit && (await sri(hit.clone())) === integrity) {
+              await cache.put(path, hit);
+              break;
+            }
+          }
         }
       } catch (e) {
         const failure = { version: PRECACHE.version, reason: String(e?.message ?? e) };
@@ -110,17 +156,24 @@ self.addEventListener("activate", (event) => {
       for (const k of await ours()) if (k !== CACHE) await caches.delete(k);
       await caches.delete(FAILED);
       await self.clients.claim();
-      await tell({ offline: "ready", version: PRECACHE.version });
+      await tell({ offline: "installed", version: PRECACHE.version });
     })(),
   );
 });
 
+// { keep: [urls] }: what the page used this visit (sw-register.js sends it once this worker is
+// active); answered with "ready" once stored.
 self.addEventListener("message", (event) => {
-  if (event.data !== "status") return;
+  const urls = event.data?.keep;
+  if (!Array.isArray(urls)) return;
   event.waitUntil(
     (async () => {
-      const ready = await caches.has(CACHE);
-      event.source?.postMessage({ offline: ready ? "ready" : "caching", version: PRECACHE.version });
+      try {
+        await keep(urls.filter((u) => typeof u === "string"));
+        event.source?.postMessage({ offline: "ready", version: PRECACHE.version });
+      } catch (e) {
+        event.source?.postMessage({ offline: "failed", version: PRECACHE.version, reason: String(e?.message ?? e) });
+      }
     })(),
   );
 });
@@ -131,9 +184,27 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      // Pages are cached once, whatever their query (?embed=1) or fragment.
-      const hit = await cache.match(req, { ignoreSearch: req.mode === "navigate" });
-      return hit ?? fetch(req);
+      const entry = listed(req.url);
+      // The build's own files: from the cache (pages once, whatever their query or fragment).
+      const hit = await cache.match(entry?.path ?? req, { ignoreSearch: req.mode === "navigate" });
+      if (entry || req.mode === "navigate") {
+        if (hit) return hit;
+        if (!entry?.model) return fetch(req);
+        // A model part this visit needs: checked on the way in, kept for the next.
+        const res = await fetch(new Request(req.url, { integrity: entry.integrity }));
+        if (res.ok) await cache.put(entry.path, res.clone());
+        return res;
+      }
+      // Anything else on this site (a bundle, an author's image): the network first, so an
+      // author's new version shows; the copy kept when offline.
+      try {
+        const res = await fetch(req);
+        if (res.ok && hit) await cache.put(req, res.clone());
+        return res;
+      } catch (e) {
+        if (hit) return hit;
+        throw e;
+      }
     })(),
   );
 });

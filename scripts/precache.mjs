@@ -21,6 +21,9 @@ function fill(file, text, value) {
   return text.replace(SLOTS[file], (_, marker) => `${marker}${value};`);
 }
 
+/** The model's streamed parts (weights/blocks/*.bpk), stored on use rather than at install. */
+const MODEL_PART = /^weights\/blocks\/[^/]+\.bpk$/;
+
 const sri = (data) => `sha256-${createHash("sha256").update(data).digest("base64")}`;
 
 /** Every file under `dir`, relative, with `/` separators, sorted; not dot-files (Trunk's `.stage`). */
@@ -36,7 +39,8 @@ function walk(dir, d = dir, out = []) {
 
 /**
  * Writes the precache list and version into `dir`'s sw.js and sw-register.js; returns
- * { version, files: { path: integrity } } ("./" is the page, index.html). A folder without
+ * { version, files: { path: integrity }, model: { path: integrity } } ("./" is the page,
+ * index.html; `model` the model's parts, stored once a visit uses them). A folder without
  * sw-register.js (the bench's build) has no service worker: returns null.
  */
 export function precache(dir) {
@@ -48,16 +52,21 @@ export function precache(dir) {
   const hash = createHash("sha256");
   for (const f of walk(dir)) {
     const bytes = SLOTS[f]
-      ? Buffer.from(fill(f, read(f), f === "sw.js" ? '{ version: "dev", files: {} }' : '"dev"'))
+      ? Buffer.from(fill(f, read(f), f === "sw.js" ? '{ version: "dev", files: {}, model: {} }' : '"dev"'))
       : readFileSync(join(dir, f));
     hash.update(`${f}\0${bytes.length}\0`).update(bytes);
   }
   const version = hash.digest("hex").slice(0, 16);
   writeFileSync(join(dir, "sw-register.js"), fill("sw-register.js", read("sw-register.js"), JSON.stringify(version)));
-  // Then each file's integrity, sw-register.js's with the version in it.
+  // Then each file's integrity, sw-register.js's with the version in it. The model's parts are
+  // listed apart: the worker stores them once a visit uses the model (a baked embed may never).
   const files = { "./": sri(readFileSync(join(dir, "index.html"))) };
-  for (const f of walk(dir)) if (f !== "sw.js") files[f] = sri(readFileSync(join(dir, f)));
-  const list = { version, files };
+  const model = {};
+  for (const f of walk(dir)) {
+    if (f === "sw.js") continue;
+    (MODEL_PART.test(f) ? model : files)[f] = sri(readFileSync(join(dir, f)));
+  }
+  const list = { version, files, model };
   writeFileSync(join(dir, "sw.js"), fill("sw.js", read("sw.js"), JSON.stringify(list)));
   return list;
 }

@@ -8,7 +8,8 @@
 // a 500 or a closed connection (tests/e2e/serve.test.mjs).
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 const MIME = {
@@ -70,11 +71,24 @@ async function locate(base, prefix, url) {
   }
 }
 
+/** What static hosts compress on the fly (the wasm most of all: 9.3 MB, 2.6 MB gzipped). */
+const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".wasm", ".json", ".md", ".svg"]);
+/** Gzipped bodies by file, size and time: each is compressed once. */
+const gzipped = new Map();
+
+async function gzipOf(file, st) {
+  const key = `${file}\0${st.size}\0${st.mtimeMs}`;
+  if (!gzipped.has(key)) gzipped.set(key, gzipSync(await readFile(file), { level: 9 }));
+  return gzipped.get(key);
+}
+
 /**
  * Serves `root` on 127.0.0.1:`port` (0 = any free port) under the URL path `prefix` (e.g.
  * "/featsim/"); resolves to the server once listening. `onRequest(url)` sees every request.
+ * `gzip`: compress text and wasm for clients that accept it, as most static hosts do (the
+ * benchmarks count bytes on the wire so).
  */
-export async function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
+export async function serve(root, port = 0, { prefix = "/", onRequest, gzip = false } = {}) {
   const base = await realpath(resolve(root));
   const server = createServer(async (req, res) => {
     try {
@@ -98,6 +112,12 @@ export async function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
       };
       if (req.method === "HEAD") {
         res.writeHead(200, ok).end();
+        return;
+      }
+      if (gzip && COMPRESSIBLE.has(extname(file)) && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+        const body = await gzipOf(file, st);
+        res.writeHead(200, { ...ok, "content-encoding": "gzip", "content-length": body.length, vary: "accept-encoding" });
+        res.end(body);
         return;
       }
       // Open before answering, so a file that cannot be read is a 500, not a truncated 200.
@@ -127,6 +147,6 @@ export async function serve(root, port = 0, { prefix = "/", onRequest } = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [root = "dist", port = "8080", prefix = "/"] = process.argv.slice(2);
-  const server = await serve(root, Number(port), { prefix });
+  const server = await serve(root, Number(port), { prefix, gzip: true });
   console.log(`FeatSim is served at http://127.0.0.1:${server.address().port}${prefix}  (Ctrl-C to stop)`);
 }

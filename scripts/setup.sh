@@ -98,7 +98,7 @@ else
 import json, sys
 made = json.load(open(sys.argv[1]))
 recorded = json.load(open("weights/manifest.json"))[0]["blocks"]
-if (made["checksum"], made["parts"]) != (recorded["checksum"], recorded["parts"]):
+if any(made[k] != recorded[k] for k in ("checksum", "network", "parts")):
     sys.exit(f"setup: {sys.argv[1]} differs from what weights/manifest.json records: the conversion "
              "changed; if that was meant, copy its checksum and parts into weights/manifest.json")
 PY

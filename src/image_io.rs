@@ -35,6 +35,15 @@ pub enum ImageError {
     Decode(String),
 }
 
+/// The usual file extension of an image file's format, by its first bytes (`jpg`, `png`, …).
+pub fn extension(bytes: &[u8]) -> Option<&'static str> {
+    let format = image::guess_format(bytes).ok()?;
+    Some(match format {
+        image::ImageFormat::Jpeg => "jpg",
+        other => other.extensions_str().first()?,
+    })
+}
+
 /// Decodes an image file, upright (EXIF orientation applied), as 8-bit RGB.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if bytes.is_empty() {

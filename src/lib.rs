@@ -5,8 +5,10 @@
 //! Rust — too, and is unit-tested natively; `ui` (Leptos components and browser glue) only to
 //! wasm32; the command-line tool (`cli`) only natively.
 
+pub mod bundle;
 pub mod colormap;
 pub mod compute;
+pub mod digest;
 pub mod features;
 pub mod heatmap;
 pub mod image_io;

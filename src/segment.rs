@@ -17,6 +17,9 @@ pub enum SegmentError {
     /// The support mask marks nothing.
     #[error("the support mask has no foreground: mark the object first")]
     EmptyMask,
+    /// The features of a block the recipe reads are not here (a bundle that did not bake it).
+    #[error("the features of {0} are not here")]
+    MissingBlock(crate::model::Block),
     /// The device failed while computing or reading the map.
     #[error(transparent)]
     Device(#[from] DeviceError),
@@ -26,7 +29,7 @@ impl FromDevice for SegmentError {
     fn device(&self) -> Option<&DeviceError> {
         match self {
             SegmentError::Device(e) => Some(e),
-            SegmentError::EmptyMask => None,
+            SegmentError::EmptyMask | SegmentError::MissingBlock(_) => None,
         }
     }
 }

@@ -165,7 +165,126 @@ fn the_streamed_layout_reads_as_the_single_file_and_refuses_a_damaged_part() {
     );
     std::fs::remove_file(&layer3).unwrap();
     let msg = refused(&["info", "--weights", copied.to_str().unwrap()]);
-    assert!(msg.contains("cannot read") && msg.contains(".layer3."), "{msg}");
+    assert!(
+        msg.contains("cannot read") && msg.contains(".layer3."),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bake_writes_a_bundle_whose_maps_are_the_features_it_reads_back() {
+    use featsim::bundle::{BundleManifest, MANIFEST_FILE, decode_image_features};
+    let dir = scratch("bake");
+    let out = dir.join("bundle");
+    let _ = std::fs::remove_dir_all(&out);
+    let (a, b) = (voc_image("2007_000528"), voc_image("2007_000876"));
+    let weights = default_weights();
+    let report = featsim_ok(&[
+        "bake",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--size",
+        "224",
+        "--blocks",
+        "layer4,layer3",
+        "--out",
+        out.to_str().unwrap(),
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    println!("{report}");
+    assert!(report.contains("worst cosine error"), "{report}");
+    let m = BundleManifest::parse(&std::fs::read(out.join(MANIFEST_FILE)).unwrap()).unwrap();
+    assert_eq!(
+        (m.size, m.blocks.clone()),
+        (224, vec!["layer3".into(), "layer4".into()])
+    );
+    assert_eq!(m.images[0].name, "2007_000528.jpg");
+    // The display copy is the JPEG itself; the network named is the file's.
+    assert_eq!(
+        std::fs::read(out.join(&m.images[0].image.file)).unwrap(),
+        std::fs::read(&a).unwrap()
+    );
+    let info = featsim_ok(&["info", "--weights", weights.to_str().unwrap()]);
+    assert!(
+        info.contains(&format!("network:    {}", m.model.network)),
+        "{info}"
+    );
+    // Its layer4 map is the unit-normalised `featsim features` map, to the stored precision.
+    let img = &m.images[0];
+    let files: Vec<Vec<u8>> = img
+        .features
+        .iter()
+        .map(|f| std::fs::read(out.join(&f.file)).unwrap())
+        .collect();
+    let maps = decode_image_features(&m, img, &files).unwrap();
+    let npy = dir.join("l4.npy");
+    featsim_ok(&[
+        "features",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--size",
+        "224",
+        "--out",
+        npy.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    let (shape, data) = read_npy(&npy);
+    let c = shape[2];
+    let stored = &maps[1].1;
+    assert_eq!((stored.h, stored.w, stored.c), (shape[0], shape[1], c));
+    let mut worst = 0.0f32;
+    for (cell, back) in data.chunks(c).zip(stored.cells.chunks(c)) {
+        let n = cell.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let cos: f32 = cell.iter().zip(back).map(|(x, y)| x / n * y).sum();
+        worst = worst.max(1.0 - cos);
+    }
+    assert!(
+        worst < 1e-3,
+        "a stored layer4 cell is {worst} from the exact direction"
+    );
+    // Baking again replaces the bundle, leaving no file of the old one.
+    featsim_ok(&[
+        "bake",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--size",
+        "224",
+        "--out",
+        out.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !left.iter().any(|f| f.starts_with("2007_000528")),
+        "{left:?}"
+    );
+    // Bad arguments are clear errors.
+    let msg = refused(&[
+        "bake",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--size",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert!(msg.contains("--size"), "{msg}");
+    let msg = refused(&[
+        "bake",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--blocks",
+        "layer7",
+        "--out",
+        out.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert!(msg.contains("layer7"), "{msg}");
 }
 
 /// Runs a command that must fail cleanly; returns its stderr.

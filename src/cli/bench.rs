@@ -227,9 +227,9 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
         format!("one cell vs {grid}×{grid} cells, coloured at {size}², read back"),
         &mut || {
             pollster::block_on(heatmap::for_cell(
-                a.block(Block::Layer4),
+                a.need(Block::Layer4)?,
                 (grid / 2, grid / 2),
-                b.block(Block::Layer4),
+                b.need(Block::Layer4)?,
                 style,
             ))
             .map(drop)

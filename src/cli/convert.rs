@@ -1,6 +1,6 @@
 //! `featsim convert`: TF.js or torchvision weights to FeatSim's .bpk file.
 
-use super::files::head_path;
+use super::files::{head_path, write_atomically};
 use crate::model::blocks::{self, MANIFEST_SUFFIX};
 use crate::model::import_torchvision::{TorchvisionError, from_safetensors, import, read_pth};
 use crate::model::{Arch, Precision, Weights, import_tfjs};
@@ -176,15 +176,6 @@ fn write_blocks(weights: &Weights, precision: Precision, out: &Path, dir: &Path)
         .collect();
     eprintln!("wrote {} ({})", path.display(), sizes.join(", "));
     Ok(())
-}
-
-/// Writes then renames, so an interrupted run never leaves a half file under the final name.
-/// The process id keeps two concurrent conversions to the same file from sharing a temp file.
-fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = out.with_extension(format!("bpk.{}.partial", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))
 }
 
 /// Imports a torchvision state dict (.safetensors, or .pth/.pt through the native-only reader).

@@ -58,3 +58,16 @@ pub fn write_npy<T: npyz::AutoSerialize + Copy>(
     w.finish()?;
     Ok(())
 }
+
+/// Writes then renames, so an interrupted run never leaves a half file under the final name.
+/// The process id keeps two concurrent runs writing the same file from sharing a temp file.
+pub fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))
+}

@@ -43,6 +43,8 @@ pub fn run(args: InfoArgs) -> Result<()> {
         "digest:     {}",
         w.checksum.as_deref().unwrap_or("none (format 1)")
     );
+    // The same for every layout of one conversion (what feature bundles name).
+    println!("network:    {}", w.network_id());
     // Said every time, since a format-1 file's description (above) may not be what was converted.
     println!(
         "checksum:   {}",

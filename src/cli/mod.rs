@@ -4,6 +4,7 @@
 //! One module per subcommand, each with its arguments and its `run`; this one parses the command
 //! line and holds what several subcommands share (device choice, the model arguments).
 
+mod bake;
 mod bench;
 mod classify;
 mod convert;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Convert weights to FeatSim's .bpk file.
     Convert(convert::ConvertArgs),
+    /// Precompute features of images into a bundle a page shows without the model.
+    Bake(bake::BakeArgs),
     /// Print what a .bpk file holds.
     Info(info::InfoArgs),
     /// Write a block's feature map as float32 .npy [H, W, C].
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Bake(args) => bake::run(args),
         Command::Info(args) => info::run(args),
         Command::Features(args) => features::run(args),
         Command::EvalOneshot(args) => eval_oneshot::run(args),

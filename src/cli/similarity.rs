@@ -74,7 +74,7 @@ fn overlay(
     // Self-similarity reuses the left features instead of running the network again.
     let r = right.map(|img| ImageFeatures::compute(model, img, size, block));
     let right = right.unwrap_or(left);
-    let (lm, rm) = (l.block(block), r.as_ref().unwrap_or(&l).block(block));
+    let (lm, rm) = (l.need(block)?, r.as_ref().unwrap_or(&l).need(block)?);
     if row >= lm.h || col >= lm.w {
         bail!(
             "--cell {row},{col} is outside the {}×{} grid of {block} at {size}²",

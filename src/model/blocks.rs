@@ -10,8 +10,8 @@
 
 use super::parts::{Part, Parts};
 use super::weights::{Precision, Weights, WeightsError};
+use crate::digest::{is_sha256, sha256_hex};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The manifest's `format` field.
 pub const MANIFEST_FORMAT: &str = "featsim-blocks/1";
@@ -28,6 +28,9 @@ pub struct BlockManifest {
     pub model: String,
     /// The first part's checksum, which every later part names.
     pub checksum: String,
+    /// The network's identity whatever its layout ([`Weights::network_id`]): feature bundles
+    /// name it, and the page compares it before it downloads a part.
+    pub network: String,
     /// How the kernels are stored: `f32`, `f16` or `int8`.
     pub precision: String,
     /// The parts in the order they are fetched and run.
@@ -91,8 +94,17 @@ impl BlockManifest {
                 m.format.chars().take(64).collect::<String>()
             ));
         }
-        if !is_sha256(&m.checksum) {
-            return bad("the checksum is not 64 hex digits".into());
+        if !is_sha256(&m.checksum) || !is_sha256(&m.network) {
+            return bad("the checksum or the network id is not 64 hex digits".into());
+        }
+        if !["f16", "int8", "f32"].contains(&m.precision.as_str()) {
+            return bad(format!(
+                "precision '{}', expected f16, int8 or f32",
+                m.precision.chars().take(16).collect::<String>()
+            ));
+        }
+        if m.model.is_empty() || m.model.chars().count() > 200 {
+            return bad("the model's name is empty or too long".into());
         }
         let mut groups = Vec::with_capacity(m.parts.len());
         for entry in &m.parts {
@@ -145,7 +157,7 @@ impl BlockManifest {
                 found: bytes.len() as u64,
             });
         }
-        if hex(&Sha256::digest(&bytes)) != entry.sha256 {
+        if sha256_hex(&bytes) != entry.sha256 {
             return Err(BlocksError::Sha256(entry.file.clone()));
         }
         let part_error = |reason| BlocksError::Part {
@@ -225,7 +237,7 @@ pub fn write_blocks(
     let mut entries = Vec::with_capacity(parts.len());
     let mut files = Vec::with_capacity(parts.len());
     for (set, bytes) in parts {
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = sha256_hex(&bytes);
         let label = set.iter().map(Part::name).collect::<Vec<_>>().join("-");
         let file = format!("{stem}.{label}.{}.bpk", &sha256[..8]);
         entries.push(PartEntry {
@@ -240,10 +252,18 @@ pub fn write_blocks(
         format: MANIFEST_FORMAT.into(),
         model: weights.spec.name.clone(),
         checksum,
+        network: stored_network_id(weights, precision)?,
         precision: precision.name().into(),
         parts: entries,
     };
     Ok((manifest, files))
+}
+
+/// The id of `weights` as a reader of its `precision` file sees them (kernels rounded as
+/// stored): what the page computes with.
+fn stored_network_id(weights: &Weights, precision: Precision) -> Result<String, WeightsError> {
+    let (trunk, _) = weights.to_bpk_split(precision)?;
+    Ok(Weights::from_bpk(trunk)?.network_id())
 }
 
 /// Whether `groups`, in order, hold the trunk's parts in the order the network runs them, each
@@ -254,10 +274,6 @@ fn splits_the_trunk(groups: &[Parts]) -> bool {
         && groups.first().is_some_and(|g| g.contains(Part::Layer1))
 }
 
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// A name that stays beside the manifest: no path, no leading dot, `.bpk`.
 fn is_file_name(s: &str) -> bool {
     !s.starts_with('.')
@@ -265,10 +281,6 @@ fn is_file_name(s: &str) -> bool {
         && s.len() <= 200
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -296,6 +308,15 @@ mod tests {
         );
         let joined = m.join(|f| files.get(f).cloned().ok_or("missing")).unwrap();
         assert_eq!(joined.parts, Parts::TRUNK);
+        // One network, whichever layout carried it.
+        assert_eq!(joined.network_id(), m.network);
+        let trunk = Weights::from_bpk(w.to_bpk_split(Precision::F16).unwrap().0).unwrap();
+        assert_eq!(trunk.network_id(), m.network);
+        assert_ne!(
+            w.network_id(),
+            m.network,
+            "f16 rounding is part of what was stored"
+        );
         let whole = Weights::from_bpk(w.to_bpk_split(Precision::F16).unwrap().0).unwrap();
         assert_eq!(joined.tensors.len(), whole.tensors.len());
         for (name, t) in &whole.tensors {
@@ -373,7 +394,7 @@ mod tests {
                 parts: Parts::TRUNK.to_stored(),
                 file: "r18.bpk".into(),
                 bytes: trunk.len() as u64,
-                sha256: hex(&Sha256::digest(&trunk)),
+                sha256: sha256_hex(&trunk),
             }],
             checksum: Weights::from_bpk(trunk.clone()).unwrap().checksum.unwrap(),
             ..m.clone()

@@ -10,6 +10,7 @@
 
 use super::parts::{Part, Parts};
 use super::spec::{Arch, Block, ModelSpec, stage_stride};
+use crate::digest::hex;
 use burn_pack::{Bytes, DType, Reader, Writer};
 use half::f16;
 use sha2::{Digest, Sha256};
@@ -321,6 +322,35 @@ impl Weights {
         Ok((out, base))
     }
 
+    /// The network's identity whatever file layout carries it: hex SHA-256 over the spec JSON
+    /// and the trunk's tensors (name, shape and values as loaded, in name order). A single file
+    /// and its streamed parts give the same id; feature bundles name the network they were
+    /// baked with by it.
+    pub fn network_id(&self) -> String {
+        let mut h = Sha256::new();
+        let spec = serde_json::to_vec(&self.spec).unwrap_or_default();
+        h.update((spec.len() as u64).to_le_bytes());
+        h.update(&spec);
+        for (name, t) in &self.tensors {
+            if Part::of_tensor(name) == Some(Part::Head) {
+                continue;
+            }
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update((t.shape.len() as u64).to_le_bytes());
+            for d in &t.shape {
+                h.update((*d as u64).to_le_bytes());
+            }
+            let mut buf = Vec::with_capacity(4 * 4096);
+            for chunk in t.data.chunks(4096) {
+                buf.clear();
+                buf.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
+                h.update(&buf);
+            }
+        }
+        hex(&h.finalize())
+    }
+
     /// Refuses weights without the whole trunk (a head file, say), which features need.
     pub fn require_trunk(&self) -> Result<(), WeightsError> {
         if self.parts.includes(Parts::TRUNK) {
@@ -613,10 +643,6 @@ fn hash_tensor(hasher: &mut Sha256, name: &str, shape: &[usize], bytes: &[u8]) {
     }
     hasher.update((bytes.len() as u64).to_le_bytes());
     hasher.update(bytes);
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Weights {

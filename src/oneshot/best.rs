@@ -42,7 +42,7 @@ pub async fn score(
     query: &ImageFeatures,
     (width, height): (usize, usize),
 ) -> Result<Vec<f32>, SegmentError> {
-    let (s, q) = (support.block(block), query.block(block));
+    let (s, q) = (support.need(block)?, query.need(block)?);
     let n = q.h * q.w;
     let cov = support_weights(support_mask, s.h)?;
     let dev = q.cells.device();
@@ -109,7 +109,7 @@ pub async fn score(
     let Some(finer) = block.index().checked_sub(1) else {
         return Ok(coarse);
     };
-    let q2 = &query.maps[finer];
+    let q2 = query.need(Block::ALL[finer])?;
     let d2 = upsample_bilinear(&d, q.h, q.w, q2.w, q2.h);
     let (lo, hi) = d2
         .iter()

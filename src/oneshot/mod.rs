@@ -53,13 +53,14 @@ impl std::str::FromStr for Method {
     }
 }
 
-/// The unit feature maps of one image that the recipes need.
+/// The unit feature maps of one image that the recipes need: every block up to the deepest the
+/// model has, or the blocks a bundle baked.
 #[derive(Debug, Clone)]
 pub struct ImageFeatures {
     /// Model input side in pixels.
     pub size: u32,
-    /// Unit maps of layer1..=the deepest block computed, index = block index.
-    pub maps: Vec<UnitMap>,
+    /// Unit maps by block index.
+    maps: [Option<UnitMap>; 4],
 }
 
 impl ImageFeatures {
@@ -70,25 +71,60 @@ impl ImageFeatures {
 
     /// The unit maps of block outputs `layer1..` (from [`crate::features::compute`]) at `size`.
     pub fn from_blocks(size: u32, blocks: Vec<Tensor<4>>) -> Self {
-        ImageFeatures {
+        Self::from_maps(
             size,
-            maps: blocks.into_iter().map(UnitMap::from_block).collect(),
-        }
+            Block::ALL
+                .into_iter()
+                .zip(blocks.into_iter().map(UnitMap::from_block)),
+        )
     }
 
-    /// The deepest block computed (a streamed model computes only the blocks it has so far).
-    pub fn deepest(&self) -> Block {
-        Block::ALL[self.maps.len().clamp(1, 4) - 1]
+    /// Unit maps of some blocks (a bundle's) at `size`.
+    pub fn from_maps(size: u32, maps: impl IntoIterator<Item = (Block, UnitMap)>) -> Self {
+        let mut all = [None, None, None, None];
+        for (b, m) in maps {
+            all[b.index()] = Some(m);
+        }
+        ImageFeatures { size, maps: all }
     }
 
     /// Whether `block`'s map is here.
     pub fn has(&self, block: Block) -> bool {
-        block.index() < self.maps.len()
+        self.maps[block.index()].is_some()
     }
 
-    /// The unit map of `block`.
-    pub fn block(&self, block: Block) -> &UnitMap {
-        &self.maps[block.index()]
+    /// Whether every one of `blocks` is here.
+    pub fn covers(&self, blocks: &[Block]) -> bool {
+        blocks.iter().all(|b| self.has(*b))
+    }
+
+    /// The unit map of `block`, when here.
+    pub fn get(&self, block: Block) -> Option<&UnitMap> {
+        self.maps[block.index()].as_ref()
+    }
+
+    /// The unit map of `block`; `Err` names the block when it is not here.
+    pub fn need(&self, block: Block) -> Result<&UnitMap, SegmentError> {
+        self.get(block).ok_or(SegmentError::MissingBlock(block))
+    }
+
+    /// The maps that are here, shallow to deep.
+    pub fn blocks(&self) -> impl Iterator<Item = (Block, &UnitMap)> {
+        Block::ALL
+            .into_iter()
+            .zip(&self.maps)
+            .filter_map(|(b, m)| m.as_ref().map(|m| (b, m)))
+    }
+}
+
+impl Method {
+    /// The blocks the recipe reads at `block`: that one, and for `best` the next finer one too.
+    pub fn blocks(self, block: Block) -> Vec<Block> {
+        let finer = block.index().checked_sub(1).map(|i| Block::ALL[i]);
+        match self {
+            Method::Plain => vec![block],
+            Method::Best => std::iter::once(block).chain(finer).collect(),
+        }
     }
 }
 
@@ -115,10 +151,10 @@ pub async fn predict(
 ) -> Result<Prediction, SegmentError> {
     let score = match method {
         Method::Plain => {
-            let s = support.block(block);
+            let s = support.need(block)?;
             let w = support_weights(support_mask, s.h)?;
             let proto = s.prototype(&w).ok_or(SegmentError::EmptyMask)?;
-            upsampled(query.block(block).cosine(proto), width, height).await?
+            upsampled(query.need(block)?.cosine(proto), width, height).await?
         }
         Method::Best => best::score(block, support, support_mask, query, (width, height)).await?,
     };

@@ -12,8 +12,9 @@ pub struct PanelImage {
     pub id: u32,
     /// File name shown to the visitor.
     pub name: String,
-    /// The gallery file name, when it came from the gallery (links can carry it).
-    pub gallery: Option<String>,
+    /// What a link calls it (`left=…`): a gallery file, an image of the open bundle, or a
+    /// same-origin URL; `None` for a visitor's own file, which no link can carry.
+    pub link: Option<String>,
     /// Original width in pixels (after EXIF orientation).
     pub width: u32,
     /// Original height in pixels.
@@ -22,6 +23,8 @@ pub struct PanelImage {
     pub url: String,
     /// The decoded pixels the network reads.
     pub rgb: Arc<RgbImage>,
+    /// The file's own bytes (a baked bundle's display copy).
+    pub bytes: Arc<[u8]>,
 }
 
 /// Two panel images are the same when they are the same decode (pixels are not compared).

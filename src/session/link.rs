@@ -35,8 +35,14 @@ pub struct LinkView {
     pub opacity: Option<f64>,
     /// Explore or segment.
     pub mode: Option<Mode>,
-    /// Per side: `Some("")` for "no image" (a visitor's file), `Some(name)` for a gallery file.
+    /// Per side: `Some("")` for "no image" (a visitor's file), `Some(name)` for a gallery file,
+    /// an image of the bundle, or a same-origin address (`images/plane.jpg`).
     pub images: [Option<String>; 2],
+    /// A baked bundle's folder (`bundle=figs/cat`, `bundle::BundleManifest`).
+    pub bundle: Option<String>,
+    /// Origins besides the embedding page's that an embed answers (`origins=https://a.example`,
+    /// `session::host`).
+    pub origins: Vec<String>,
 }
 
 /// Percent-encodes as JavaScript's `encodeURIComponent` does.
@@ -89,10 +95,13 @@ pub fn fragment(r: &Request) -> String {
     parts.push(format!("k={}", s.top_k));
     parts.push(format!("opacity={:.2}", s.opacity));
     parts.push(format!("mode={}", s.mode.name()));
+    if let Some(b) = &r.bundle {
+        parts.push(format!("bundle={}", encode(b)));
+    }
     for side in Side::BOTH {
         let name = r
             .image(side)
-            .and_then(|i| i.gallery.as_deref())
+            .and_then(|i| i.link.as_deref())
             .unwrap_or_default();
         parts.push(format!("{}={}", side.name(), encode(name)));
     }
@@ -127,6 +136,8 @@ pub fn parse(fragment: &str) -> LinkView {
             "mode" => v.mode = val.parse().ok(),
             "left" => v.images[0] = Some(val),
             "right" => v.images[1] = Some(val),
+            "bundle" => v.bundle = Some(val).filter(|b| !b.is_empty()),
+            "origins" => v.origins = super::address::parse_origins(&val),
             _ => {}
         }
     }
@@ -194,6 +205,7 @@ mod tests {
                 generation: 1,
                 link_name: "my weights.bpk".into(),
             }),
+            bundle: Some("figs/cat".into()),
             ..Request::default()
         };
         r.settings.set_grid(Block::Layer3, 512);
@@ -207,11 +219,14 @@ mod tests {
         assert_eq!(
             f,
             "model=my%20weights.bpk&block=layer3&size=512&cell=20,11&side=right&cmap=magma&\
-             range=stretch&k=7&opacity=0.40&mode=segment&left=chelsea.png&right="
+             range=stretch&k=7&opacity=0.40&mode=segment&bundle=figs%2Fcat&left=chelsea.png&right="
         );
         let v = parse(&format!("#{f}"));
         assert_eq!(v.model.as_deref(), Some("my weights.bpk"));
         assert_eq!(v.images, [Some("chelsea.png".into()), Some(String::new())]);
+        assert_eq!(v.bundle.as_deref(), Some("figs/cat"));
+        let o = parse("origins=https://a.example,https://b.example:8080,javascript:x");
+        assert_eq!(o.origins, ["https://a.example", "https://b.example:8080"]);
         let mut s = Settings::default();
         v.apply(&mut s);
         assert_eq!(s, r.settings);

@@ -4,15 +4,18 @@
 //! result keys and the latest-wins rule — so the browser layer (`crate::ui`) only shows it and
 //! wires events to it.
 //!
-//! Leaves first: `side`, `mode`, `limits`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
+//! Leaves first: `side`, `mode`, `limits`, `address`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
-//! `progress`, `results`, `embed`, `export`, `gallery`, `models`.
+//! `progress`, `results`, `embed`, `export`, `gallery`, `models`, `host` (the embed's
+//! postMessage API).
 
+pub mod address;
 pub mod cache;
 pub mod embed;
 pub mod export;
 pub mod gallery;
 pub mod geometry;
+pub mod host;
 pub mod image;
 pub mod keys;
 pub mod limits;

@@ -8,6 +8,8 @@ use crate::model::Block;
 pub enum WeightsProgress {
     /// Not started.
     Waiting,
+    /// An embed waits for its reader before it downloads anything heavy: what to do to start.
+    Deferred(String),
     /// Downloading: bytes so far and total when known.
     Downloading {
         /// Bytes received.
@@ -41,6 +43,16 @@ pub enum WeightsProgress {
         /// Why the rest stopped coming, once it has.
         stopped: Option<String>,
     },
+    /// No model yet: a bundle's baked features serve the view, and the model loads when something
+    /// they lack is asked for.
+    Baked {
+        /// The network the features were baked with.
+        name: String,
+        /// The baked blocks.
+        blocks: Vec<Block>,
+        /// The input size they were baked at.
+        size: u32,
+    },
     /// Refused or unreachable.
     Failed(String),
 }
@@ -56,6 +68,8 @@ pub enum BlockState {
     Queued,
     /// Its part will not come (a refused part; a reload tries again).
     Missing,
+    /// Not baked in the open bundle: asking for it loads the model.
+    OnDemand,
 }
 
 fn mb(bytes: u64) -> String {
@@ -70,6 +84,7 @@ impl BlockState {
             BlockState::Loading(_) => "loading",
             BlockState::Queued => "queued",
             BlockState::Missing => "missing",
+            BlockState::OnDemand => "on-demand",
         }
     }
 
@@ -80,6 +95,7 @@ impl BlockState {
             BlockState::Loading(f) => Some(format!("weights arriving, {:.0}%", f * 100.0)),
             BlockState::Queued => Some("weights queued".into()),
             BlockState::Missing => Some("weights did not load".into()),
+            BlockState::OnDemand => Some("loads the model".into()),
         }
     }
 }
@@ -89,10 +105,12 @@ impl WeightsProgress {
     pub fn state(&self) -> &'static str {
         match self {
             WeightsProgress::Waiting => "waiting",
+            WeightsProgress::Deferred(_) => "deferred",
             WeightsProgress::Downloading { .. } => "downloading",
             WeightsProgress::Building => "building",
             WeightsProgress::Ready { .. } => "ready",
             WeightsProgress::Partial { .. } => "partial",
+            WeightsProgress::Baked { .. } => "baked",
             WeightsProgress::Failed(_) => "failed",
         }
     }
@@ -103,6 +121,7 @@ impl WeightsProgress {
         matches!(
             self,
             WeightsProgress::Ready { .. }
+                | WeightsProgress::Baked { .. }
                 | WeightsProgress::Failed(_)
                 | WeightsProgress::Partial {
                     stopped: Some(_),
@@ -136,6 +155,9 @@ impl WeightsProgress {
                     BlockState::Queued
                 }
             }
+            WeightsProgress::Baked { blocks, .. } if !blocks.contains(&block) => {
+                BlockState::OnDemand
+            }
             _ => BlockState::Ready,
         }
     }
@@ -144,6 +166,7 @@ impl WeightsProgress {
     pub fn text(&self) -> String {
         match self {
             WeightsProgress::Waiting => "weights: waiting for the device".to_string(),
+            WeightsProgress::Deferred(what) => what.clone(),
             WeightsProgress::Downloading {
                 loaded,
                 total: Some(t),
@@ -184,20 +207,30 @@ impl WeightsProgress {
                 "{name} · only layer1–{} ready: {why} (reload to try again)",
                 ready.name()
             ),
+            WeightsProgress::Baked { name, blocks, size } => format!(
+                "{name} · baked features of {} at {size}² · the model loads when another block, \
+                 size or image is asked for",
+                blocks
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             WeightsProgress::Failed(e) => format!("weights: {e}"),
         }
     }
 
     /// A few words for the embed bar (empty once ready).
-    pub fn short(&self) -> &'static str {
+    pub fn short(&self) -> String {
         match self {
-            WeightsProgress::Waiting => "starting…",
-            WeightsProgress::Downloading { .. } => "loading the model…",
-            WeightsProgress::Building => "preparing the model…",
-            WeightsProgress::Ready { .. } => "",
-            WeightsProgress::Partial { stopped: None, .. } => "loading the deeper blocks…",
-            WeightsProgress::Partial { .. } => "deeper blocks failed to load",
-            WeightsProgress::Failed(_) => "the model failed to load",
+            WeightsProgress::Deferred(what) => what.clone(),
+            WeightsProgress::Waiting => "starting…".into(),
+            WeightsProgress::Downloading { .. } => "loading the model…".into(),
+            WeightsProgress::Building => "preparing the model…".into(),
+            WeightsProgress::Ready { .. } | WeightsProgress::Baked { .. } => "".into(),
+            WeightsProgress::Partial { stopped: None, .. } => "loading the deeper blocks…".into(),
+            WeightsProgress::Partial { .. } => "deeper blocks failed to load".into(),
+            WeightsProgress::Failed(_) => "the model failed to load".into(),
         }
     }
 
@@ -209,7 +242,9 @@ impl WeightsProgress {
                 total: Some(t),
             } if *t > 0 => Some(*loaded as f64 / *t as f64),
             WeightsProgress::Partial { all, .. } if all.1 > 0 => Some(all.0 as f64 / all.1 as f64),
-            WeightsProgress::Building | WeightsProgress::Ready { .. } => Some(1.0),
+            WeightsProgress::Building
+            | WeightsProgress::Ready { .. }
+            | WeightsProgress::Baked { .. } => Some(1.0),
             _ => None,
         }
     }
@@ -253,6 +288,11 @@ mod tests {
         };
         assert_eq!(z.fraction(), None);
         assert_eq!(WeightsProgress::Waiting.short(), "starting…");
+        let d = WeightsProgress::Deferred("click to start".into());
+        assert_eq!(
+            (d.state(), d.short(), d.settled()),
+            ("deferred", "click to start".into(), false)
+        );
         let r = WeightsProgress::Ready {
             name: "ResNet-50".into(),
             file: "f16, trunk only".into(),
@@ -300,6 +340,23 @@ mod tests {
         assert_eq!(
             p.text(),
             "ResNet-50 · only layer1–layer2 ready: layer3: damaged (reload to try again)"
+        );
+        let k = WeightsProgress::Baked {
+            name: "ResNet-50".into(),
+            blocks: vec![Block::Layer3, Block::Layer4],
+            size: 512,
+        };
+        assert_eq!(k.state(), "baked");
+        assert!(k.settled() && k.short().is_empty());
+        assert_eq!(k.block(Block::Layer3), BlockState::Ready);
+        assert_eq!(k.block(Block::Layer2), BlockState::OnDemand);
+        assert_eq!(
+            BlockState::OnDemand.note().as_deref(),
+            Some("loads the model")
+        );
+        assert!(
+            k.text()
+                .starts_with("ResNet-50 · baked features of layer3, layer4 at 512²")
         );
         let b = Busy::features("a.png", 512, BackendKind::Cpu, 2, 4);
         assert_eq!(b.label, "features of a.png at 512² on CPU: block 2 of 4");

@@ -23,6 +23,10 @@ pub struct Request {
     pub painted: Painted,
     /// Segmentation: support (left) and ground-truth (right) masks.
     pub masks: [Option<LoadedMask>; 2],
+    /// The open bundle's address, as its link gave it (links carry it on).
+    pub bundle: Option<String>,
+    /// Which device computes (0 until one is up; results on an older one are stale).
+    pub device: u32,
 }
 
 /// The cell whose heatmap is shown, on which panel, and whether it is the pin.
@@ -99,11 +103,12 @@ pub(crate) mod tests {
         PanelImage {
             id,
             name: format!("img{id}.png"),
-            gallery: gallery.map(str::to_owned),
+            link: gallery.map(str::to_owned),
             width: 4,
             height: 3,
             url: format!("blob:{id}"),
             rgb: Arc::new(RgbImage::new(4, 3)),
+            bytes: Arc::from(Vec::new()),
         }
     }
 

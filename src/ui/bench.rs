@@ -54,9 +54,9 @@ pub async fn bench_first_heatmap(
     let grid = Block::Layer4.grid(size as usize);
     // The heatmap reads its values back, so the features are finished when it returns.
     heatmap::for_cell(
-        a.block(Block::Layer4),
+        a.need(Block::Layer4).map_err(|e| e.to_string())?,
         (grid / 2, grid / 2),
-        b.block(Block::Layer4),
+        b.need(Block::Layer4).map_err(|e| e.to_string())?,
         style(size),
     )
     .await

@@ -40,14 +40,16 @@ impl Ctx {
 }
 
 /// The one place the request is built from the signals.
-pub fn request(ui: Ui) -> Memo<Request> {
+pub fn request(ui: Ui, dev: Dev) -> Memo<Request> {
     Memo::new(move |_| Request {
+        device: dev.device.get(),
         model: ui.model.get(),
         images: ui.images.map(|s| s.get()),
         settings: ui.settings.get(),
         hover: ui.hover.get(),
         painted: ui.painted.get(),
         masks: ui.masks.map(|s| s.get()),
+        bundle: ui.bundle.get(),
     })
 }
 

@@ -46,13 +46,14 @@ pub fn mount() {
 #[component]
 pub fn App() -> impl IntoView {
     let ui = Ui::default();
+    let dev = Dev::default();
     let ctx = Ctx {
         // The CPU until the device check picks WebGPU; nothing runs before it.
         engine: StoredValue::new_local(Rc::new(Engine::new(Compute::cpu()))),
         ui,
         out: Out::default(),
-        dev: Dev::default(),
-        request: ctx::request(ui),
+        dev,
+        request: ctx::request(ui, dev),
     };
     provide_context(ctx);
 

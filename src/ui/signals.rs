@@ -40,6 +40,8 @@ pub struct Ui {
     pub link: RwSignal<Option<String>>,
     /// The gallery's files (from gallery/manifest.json).
     pub gallery: RwSignal<Vec<GalleryImage>>,
+    /// The open bundle's address, as its link gave it.
+    pub bundle: RwSignal<Option<String>>,
 }
 
 impl Default for Ui {
@@ -59,6 +61,7 @@ impl Default for Ui {
             paste_side: RwSignal::new(Side::Left),
             link: RwSignal::new(None),
             gallery: RwSignal::new(Vec::new()),
+            bundle: RwSignal::new(None),
         }
     }
 }
@@ -80,6 +83,10 @@ pub struct Out {
     pub busy: RwSignal<Option<Busy>>,
     /// Messages for the visitor.
     pub messages: RwSignal<Messages>,
+    /// Why a refresh needs the default model (features not in the bundle): the page loads it.
+    pub model_wanted: RwSignal<Option<String>>,
+    /// Why a panel has no image when a link named one (not found, another site, not an image).
+    pub panel_error: [RwSignal<Option<String>>; 2],
 }
 
 impl Default for Out {
@@ -93,6 +100,8 @@ impl Default for Out {
             feature_ms: RwSignal::new(Vec::new()),
             busy: RwSignal::new(None),
             messages: RwSignal::new(Messages::default()),
+            model_wanted: RwSignal::new(None),
+            panel_error: [RwSignal::new(None), RwSignal::new(None)],
         }
     }
 }
@@ -110,6 +119,8 @@ pub struct Dev {
     pub selftest: RwSignal<Option<String>>,
     /// Weights download/parse progress.
     pub weights: RwSignal<WeightsProgress>,
+    /// How many devices have been brought up (0: none yet; a switch to the CPU makes another).
+    pub device: RwSignal<u32>,
 }
 
 impl Default for Dev {
@@ -121,6 +132,7 @@ impl Default for Dev {
             fallback_reason: RwSignal::new(None),
             selftest: RwSignal::new(None),
             weights: RwSignal::new(WeightsProgress::Waiting),
+            device: RwSignal::new(0),
         }
     }
 }

@@ -1,7 +1,8 @@
 // Embedding (issue #7): the full page's "Embed" button writes an <iframe> snippet for the current
 // view; a blog-like page with that snippet shows only the two panels and a one-line bar, restored
-// from the fragment, and clicking a cell inside the frame gives self-similarity 1.0 at that cell.
-// The features are computed once, inside the frame.
+// from the fragment, waits for the reader's click before it downloads the model (#12), and
+// clicking a cell inside the frame gives self-similarity 1.0 at that cell. The features are
+// computed once, inside the frame.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -81,7 +82,22 @@ ${snippet}
   const frame = await (await iframe.elementHandle()).contentFrame();
   assert.ok(frame, "the iframe has a frame");
   await frame.waitForSelector(".embed", { timeout: 60_000 });
-  // The fragment's view: its pinned cell's self-similarity on the right.
+  // A live embed (no bundle) waits for its reader before it downloads the model, and says so.
+  await frame.waitForFunction(() => /click to run ResNet-50 here/.test(document.querySelector(".embed-bar .note")?.textContent ?? ""), null, {
+    timeout: 120_000,
+    polling: 250,
+  });
+  await waitForImage(frame, "left", "chelsea.png");
+  const early = await frame.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+  assert.ok(!early.some((u) => u.endsWith(".bpk")), `no weights before the reader asks: ${early.join(" ")}`);
+  await page.screenshot({ path: `${SHOTS}/embed-waiting.png` });
+  // The reader clicks the fragment's pinned cell: the model loads, and its self-similarity shows.
+  {
+    const stage = frame.locator("#left-stage");
+    const box = await stage.boundingBox();
+    const n = Number(await stage.getAttribute("data-rows"));
+    await page.mouse.click(box.x + (9.5 / n) * box.width, box.y + (5.5 / n) * box.height);
+  }
   const first = await waitForHeat(frame, "right", { cell: "5,9", pinned: "true", block: "layer4", image: "chelsea.png" }, 400_000);
   const backend = await frame.locator(".embed").getAttribute("data-backend");
   console.log(`embed: first heatmap after ${((Date.now() - t0) / 1000).toFixed(1)} s on ${backend}`);

@@ -32,11 +32,12 @@ export const WEBGPU_FLAGS = [
 export const SHOTS = "target/e2e";
 
 /**
- * Starts the static server (serving dist/ under the URL path `prefix`) and a browser; returns
- * { page, url, errors, close }. `errors` collects console errors and uncaught page errors.
+ * Starts the static server (serving `root`, dist/ by default, under the URL path `prefix`) and a
+ * browser; returns { page, url, errors, requests, close }. `errors` collects console errors and
+ * uncaught page errors, `requests` every URL the page and its frames asked for.
  */
-export async function open({ webgpu, prefix = "/" }) {
-  const server = await serve("dist", 0, { prefix });
+export async function open({ webgpu, prefix = "/", root = "dist" }) {
+  const server = await serve(root, 0, { prefix });
   const url = `http://127.0.0.1:${server.address().port}${prefix}`;
   const profile = mkdtempSync(join(tmpdir(), "featsim-e2e-"));
   const args = [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ["--disable-features=WebGPU"])];
@@ -52,6 +53,8 @@ export async function open({ webgpu, prefix = "/" }) {
     if (m.type() === "error") errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(String(e)));
+  const requests = [];
+  context.on("request", (r) => requests.push(r.url()));
   // Every text the status bar shows, so tests can check transient states such as progress.
   await page.addInitScript(() => {
     window.__statusLog = [];
@@ -65,6 +68,7 @@ export async function open({ webgpu, prefix = "/" }) {
     page,
     url,
     errors,
+    requests,
     async close() {
       await context.close();
       server.close();

@@ -54,6 +54,10 @@ test("a layer3 heatmap comes before layer4's part has arrived, and layer4 works 
   const l4 = await thumb(page, "layer4");
   assert.equal(l4.state, "loading", l4.label);
   assert.match(l4.label, /weights arriving, \d+%/);
+  // So does the block picker's option.
+  const option = page.locator('#block option[value="layer4"]');
+  assert.equal(await option.getAttribute("data-state"), "loading");
+  assert.match(await option.textContent(), /layer4 · 16×16 · weights arriving, \d+%/);
   assert.match(await page.textContent("#status"), /layer1–layer3 ready · weights [\d.]+ MB \/ [\d.]+ MB/);
   // The default view asks for layer4: its panel says why there is no heatmap yet.
   assert.match(await page.locator(".panel").nth(1).textContent(), /layer4 weights arriving/);
@@ -67,6 +71,7 @@ test("a layer3 heatmap comes before layer4's part has arrived, and layer4 works 
   release();
   await waitReady(page);
   assert.equal((await thumb(page, "layer4")).state, "ready");
+  assert.equal(await page.locator('#block option[value="layer4"]').textContent(), "layer4 · 16×16");
   await page.click('#strip .thumb[data-block="layer4"]');
   const h4 = await waitForHeat(page, "right", { block: "layer4" });
   assert.equal(h4.rows, 16);

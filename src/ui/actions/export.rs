@@ -77,3 +77,16 @@ pub fn mask(ctx: Ctx) {
         notify::error(ctx.out, e);
     }
 }
+
+/// Bakes the current view into a bundle and downloads it as a zip (`actions::bundle::bake_view`).
+pub fn download_bundle(ctx: Ctx) {
+    spawn_local(async move {
+        let result = match super::bundle::bake_view(ctx).await {
+            Ok((name, zip)) => blob(&zip).and_then(|b| save(&b, &name)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            notify::error(ctx.out, format!("Download bundle: {e}"));
+        }
+    });
+}

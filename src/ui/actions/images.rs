@@ -19,13 +19,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::Arc;
 
-/// Decodes `bytes` and shows the image in `side`.
+/// Decodes `bytes` and shows the image in `side`; `link` is what links will call it.
 pub async fn load_bytes(
     ctx: Ctx,
     side: Side,
     name: String,
     bytes: Vec<u8>,
-    gallery: Option<String>,
+    link: Option<String>,
 ) -> Result<(), String> {
     ctx.out.busy.set(Some(Busy {
         label: format!("decoding {name}"),
@@ -39,17 +39,19 @@ pub async fn load_bytes(
     let (width, height) = rgb.dimensions();
     let url = object_url(&bytes)?;
     let id = ctx.engine().next_id();
+    let bytes = Arc::from(bytes);
     set_image(
         ctx,
         side,
         Some(PanelImage {
             id,
             name,
-            gallery,
+            link,
             width,
             height,
             url,
             rgb: Arc::new(rgb),
+            bytes,
         }),
     );
     Ok(())
@@ -73,7 +75,7 @@ pub fn load_file(ctx: Ctx, side: Side, file: web_sys::File) {
 /// failures become messages.
 pub fn pick_gallery(ctx: Ctx, side: Side, file: String) {
     let other = ctx.ui.images[side.other().index()]
-        .with_untracked(|o| o.as_ref().and_then(|o| o.gallery.clone()));
+        .with_untracked(|o| o.as_ref().and_then(|o| o.link.clone()));
     if other.as_deref() == Some(file.as_str()) {
         return same_on_both(ctx, side.other());
     }
@@ -94,6 +96,9 @@ pub async fn gallery_image(ctx: Ctx, side: Side, file: String) -> Result<(), Str
 pub fn set_image(ctx: Ctx, side: Side, img: Option<PanelImage>) {
     let ui = ctx.ui;
     let old = ui.images[side.index()].get_untracked();
+    if img.is_some() {
+        ctx.out.panel_error[side.index()].set(None);
+    }
     ui.images[side.index()].set(img);
     ui.masks[side.index()].set(None);
     if side == Side::Left {

@@ -8,13 +8,58 @@ use crate::session::progress::WeightsProgress;
 
 use crate::session::limits::Input;
 use crate::ui::browser::clock::{now_ms, yield_to_browser};
-use crate::ui::browser::fetch::{SUPERSEDED, fetch_with_progress, refetch_with_progress};
+use crate::ui::browser::fetch::{
+    SUPERSEDED, fetch_bytes, fetch_with_progress, refetch_with_progress,
+};
 use crate::ui::browser::files::read_file_with_progress;
 use crate::ui::ctx::Ctx;
 use crate::ui::engine::ModelSource;
 use crate::ui::notify;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// URL of the page's default model's manifest (streamed block by block), relative to the page so
+/// sub-path hosting works.
+pub const DEFAULT_MODEL: &str = "weights/blocks/resnet50-imagenet.blocks.json";
+
+/// The default model's manifest (1 kB): what a bundle's features are checked against before the
+/// model itself is needed.
+pub async fn default_manifest() -> Result<BlockManifest, String> {
+    let bytes = fetch_bytes(DEFAULT_MODEL, Input::List).await?;
+    BlockManifest::parse(&bytes).map_err(|e| format!("{DEFAULT_MODEL}: {e}"))
+}
+
+/// Registers the page's default model in the picker (not loaded yet); returns its id.
+pub fn add_default(ctx: Ctx) -> u32 {
+    add(
+        ctx,
+        ModelSource::Blocks(DEFAULT_MODEL.into()),
+        "ResNet-50 (embedded)".into(),
+        "default".into(),
+    )
+}
+
+/// Loads the default model the first time a view needs it and none is on the device or on its
+/// way (a bundle's features lacked what was asked); the status says why.
+pub fn load_when_wanted(ctx: Ctx, id: u32) {
+    Effect::new(move |_| {
+        let Some(why) = ctx.out.model_wanted.get() else {
+            return;
+        };
+        let idle = ctx.dev.weights.with_untracked(|w| {
+            matches!(w, WeightsProgress::Waiting | WeightsProgress::Baked { .. })
+        });
+        if !idle || ctx.engine().has_model() {
+            return;
+        }
+        notify::info(ctx.out, format!("Loading the model: {why}."));
+        spawn_local(async move {
+            if let Err(err) = load(ctx, id).await {
+                notify::error(ctx.out, err);
+            }
+        });
+    });
+}
 
 /// Registers a model source and lists it in the picker under `name`; returns its id.
 pub fn add(ctx: Ctx, source: ModelSource, name: String, link_name: String) -> u32 {
@@ -104,7 +149,7 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
                 bytes,
                 millis,
             };
-            make_current(ctx, id, net, ready);
+            make_current(ctx, id, net, None, ready);
             Ok(Loaded::Installed)
         }
         Err(err) => Err(refused(ctx, before, err)),
@@ -113,9 +158,15 @@ pub async fn load(ctx: Ctx, id: u32) -> Result<Loaded, String> {
 
 /// Installs `net` as model `id` and shows `progress`; the request follows, so the worker
 /// computes with it.
-fn make_current(ctx: Ctx, id: u32, net: ResNet, progress: WeightsProgress) {
+fn make_current(
+    ctx: Ctx,
+    id: u32,
+    net: ResNet,
+    network: Option<String>,
+    progress: WeightsProgress,
+) {
     let name = net.spec().name.clone();
-    let generation = ctx.engine().install(net);
+    let generation = ctx.engine().install(net, network);
     let mut link_name = String::new();
     ctx.ui.models.update(|m| {
         if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
@@ -270,7 +321,13 @@ async fn stream(
                 millis: now_ms() - t0,
             },
         };
-        make_current(ctx, id, grown.clone(), progress);
+        make_current(
+            ctx,
+            id,
+            grown.clone(),
+            Some(manifest.network.clone()),
+            progress,
+        );
         net = Some(grown);
     }
     Ok(Loaded::Installed)
@@ -313,6 +370,12 @@ async fn build(
     Ok((net, size, now_ms() - t0))
 }
 
+/// Marks the device as up (a new one after a GPU failure too): the request follows, so the
+/// worker computes on it.
+pub fn device_ready(ctx: Ctx) {
+    ctx.dev.device.update(|n| *n += 1);
+}
+
 /// Shows the device in use.
 pub fn show_device(ctx: Ctx, compute: &Compute, reason: Option<String>) {
     ctx.dev.description.set(Some(compute.describe()));
@@ -324,6 +387,7 @@ pub fn show_device(ctx: Ctx, compute: &Compute, reason: Option<String>) {
 pub fn switch_to_cpu(ctx: Ctx) {
     let cpu = Compute::cpu();
     ctx.engine().set_compute(cpu.clone());
+    device_ready(ctx);
     show_device(
         ctx,
         &cpu,

@@ -1,29 +1,39 @@
-//! The page's start: restore a link, load the gallery, bring up the device, prove it computes,
-//! then load the default weights. Also what a changed fragment does.
+//! The page's start: restore a link (its settings, images and bundle), bring up the device, prove
+//! it computes, then load the default model — unless a baked bundle's features serve the view,
+//! in which case the model waits until something they lack is asked for. An embed waits until
+//! it is on screen, and a live one (no bundle) until its reader clicks. Also what a changed
+//! fragment does.
 
-use super::images::{gallery_image, same_on_both, set_image};
-use super::models;
+use super::images::{gallery_image, load_bytes, same_on_both, set_image};
 use super::view::apply_link;
-use super::{device_lost, gallery};
+use super::{bundle, device_lost, gallery, host, models};
+use crate::session::address;
+use crate::session::embed::is_embed;
 use crate::session::gallery::DEFAULT_IMAGE;
+use crate::session::limits::Input;
 use crate::session::link::{self, LinkView};
+use crate::session::progress::WeightsProgress;
 use crate::session::side::Side;
-use crate::ui::browser::{device, location};
+use crate::ui::browser::fetch::fetch_bytes;
+use crate::ui::browser::{attention, device, location};
 use crate::ui::ctx::Ctx;
-use crate::ui::engine::ModelSource;
 use crate::ui::notify;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// URL of the embedded default model's manifest (streamed block by block), relative to the page
-/// so sub-path hosting works.
-const DEFAULT_WEIGHTS: &str = "weights/blocks/resnet50-imagenet.blocks.json";
-
-/// Restores the link, brings up the device and loads the default model.
+/// Restores the link, opens its images (a bundle's with their features) while the device comes
+/// up, and loads the default model when the view needs it.
 pub async fn start(ctx: Ctx) {
-    let link = follow_link(ctx);
-
-    let (compute, reason) = device::acquire_device().await;
+    let link = link::parse(&location::fragment());
+    apply_link(ctx, &link);
+    let embed = is_embed(&location::query());
+    if embed {
+        host::listen(ctx, &link);
+        // Nothing heavy for a frame the reader has not scrolled to.
+        attention::visible().await;
+    }
+    let (baked, (compute, reason)) =
+        futures::future::join(open_view(ctx, link.clone()), device::acquire_device()).await;
     models::show_device(ctx, &compute, reason);
     match crate::selftest::run(&compute.device).await {
         Ok(r) => ctx.dev.selftest.set(serde_json::to_string(&r).ok()),
@@ -31,14 +41,19 @@ pub async fn start(ctx: Ctx) {
     }
     device_lost::watch(ctx, &compute);
     ctx.engine().set_compute(compute);
-    let id = models::add(
-        ctx,
-        ModelSource::Blocks(DEFAULT_WEIGHTS.into()),
-        "ResNet-50 (embedded)".into(),
-        "default".into(),
-    );
-    if let Err(err) = models::load(ctx, id).await {
-        notify::error(ctx.out, err);
+    models::device_ready(ctx);
+    let id = models::add_default(ctx);
+    models::load_when_wanted(ctx, id);
+    if !baked {
+        if embed {
+            ctx.dev.weights.set(WeightsProgress::Deferred(
+                "click to run ResNet-50 here (a 47.5 MB download)".into(),
+            ));
+            attention::first_gesture().await;
+        }
+        if let Err(err) = models::load(ctx, id).await {
+            notify::error(ctx.out, err);
+        }
     }
     if let Some(m) = link.model.filter(|m| m != "default") {
         notify::info(
@@ -50,23 +65,88 @@ pub async fn start(ctx: Ctx) {
     }
 }
 
-/// Applies the current fragment's view and opens its images (they decode while the device
-/// starts); returns what the link asked for.
-pub fn follow_link(ctx: Ctx) -> LinkView {
+/// Applies the current fragment's view and opens its images (a changed fragment in an open
+/// page).
+pub fn follow_link(ctx: Ctx) {
     let v = link::parse(&location::fragment());
     apply_link(ctx, &v);
-    spawn_local(open_images(ctx, v.images.clone()));
-    v
+    spawn_local(async move {
+        open_view(ctx, v).await;
+    });
 }
 
-/// Opens the images a link names (`None`: the default; `Some("")`: none — a visitor's file).
+/// Opens what a link shows: its bundle (checked whole; refused with a message, the page then
+/// going on without it) and the images of both panels. Returns whether both panels now have a
+/// bundle's baked features.
+pub async fn open_view(ctx: Ctx, v: LinkView) -> bool {
+    let opened = match &v.bundle {
+        Some(address)
+            if ctx.engine().bundle().map(|b| b.address.clone()).as_ref() != Some(address) =>
+        {
+            match bundle::open(ctx, address).await {
+                Ok(b) => Some(b),
+                Err(err) => {
+                    notify::error(ctx.out, err);
+                    None
+                }
+            }
+        }
+        Some(_) => ctx.engine().bundle(),
+        None => None,
+    };
+    // Per side: an image of the bundle, or what open_images makes of the link's name.
+    let mut wanted = v.images.clone();
+    if let Some(b) = &opened {
+        let defaults = bundle::default_names(&b.manifest);
+        let mut names: [Option<&str>; 2] = [None, None];
+        for side in Side::BOTH {
+            let i = side.index();
+            let name = v.images[i].as_deref().unwrap_or(defaults[i]);
+            if b.manifest.image(name).is_some() {
+                wanted[i] = None;
+                if !shows(ctx, side, name) {
+                    names[i] = Some(name);
+                }
+            }
+        }
+        if let Err(err) = bundle::show(ctx, b, names).await {
+            notify::error(ctx.out, err);
+            ctx.engine().set_bundle(None);
+            ctx.ui.bundle.set(None);
+            wanted = v.images.clone();
+        } else if wanted.iter().all(Option::is_none) {
+            return true;
+        }
+    }
+    open_images(ctx, wanted).await;
+    let baked = |side: Side| {
+        ctx.ui.images[side.index()].with_untracked(|i| {
+            i.as_ref()
+                .is_some_and(|i| ctx.engine().baked(i.id).is_some())
+        })
+    };
+    baked(Side::Left) && baked(Side::Right)
+}
+
+/// Whether panel `side` shows the image a link calls `name`.
+fn shows(ctx: Ctx, side: Side, name: &str) -> bool {
+    ctx.ui.images[side.index()]
+        .with_untracked(|i| i.as_ref().and_then(|i| i.link.as_deref()) == Some(name))
+}
+
+/// Opens the images a link names per side: `None` leaves the side to the default (the gallery's
+/// first photo, unless the bundle filled it), `Some("")` empties it (a visitor's own file, which
+/// no link can carry), a gallery file's name opens it, and any other name is fetched as an
+/// address on the page's own site (`images/plane.jpg`).
 async fn open_images(ctx: Ctx, wanted: [Option<String>; 2]) {
     let manifest = gallery::manifest(ctx).await;
     let known = |f: &str| manifest.iter().any(|g| g.file == f);
+    let bundle_open = ctx.ui.bundle.with_untracked(Option::is_some);
     let mut names: [Option<String>; 2] = [None, None];
     let mut own = Vec::new();
     for side in Side::BOTH {
         names[side.index()] = match &wanted[side.index()] {
+            None if bundle_open => None,
             None => known(DEFAULT_IMAGE).then(|| DEFAULT_IMAGE.to_owned()),
             Some(n) if n.is_empty() => {
                 if ctx.ui.images[side.index()].with_untracked(Option::is_some) {
@@ -75,11 +155,7 @@ async fn open_images(ctx: Ctx, wanted: [Option<String>; 2]) {
                 own.push(side.name());
                 None
             }
-            Some(n) if known(n) => Some(n.clone()),
-            Some(n) => {
-                notify::error(ctx.out, format!("“{n}” is not in the gallery."));
-                None
-            }
+            Some(n) => Some(n.clone()),
         };
     }
     if !own.is_empty() {
@@ -95,29 +171,51 @@ async fn open_images(ctx: Ctx, wanted: [Option<String>; 2]) {
             ),
         );
     }
-    // A panel that already shows the wanted gallery image keeps it (and its features).
-    let shows = |side: Side, f: &String| {
-        ctx.ui.images[side.index()]
-            .with_untracked(|i| i.as_ref().and_then(|i| i.gallery.as_ref()) == Some(f))
-    };
+    // A panel that already shows the wanted image keeps it (and its features).
     let [mut l, mut r] = names;
-    if l.as_ref().is_some_and(|f| shows(Side::Left, f)) {
+    if l.as_ref().is_some_and(|f| shows(ctx, Side::Left, f)) {
         l = None;
     }
-    if r.as_ref().is_some_and(|f| shows(Side::Right, f)) {
+    if r.as_ref().is_some_and(|f| shows(ctx, Side::Right, f)) {
         r = None;
     }
-    if let Some(l) = &l
-        && let Err(err) = gallery_image(ctx, Side::Left, l.clone()).await
-    {
-        notify::error(ctx.out, err);
+    if let Some(l) = &l {
+        open_named(ctx, Side::Left, l, known(l)).await;
     }
     if let Some(r) = r {
         // One image on both sides is decoded once and shares its features.
-        if shows(Side::Left, &r) {
+        if shows(ctx, Side::Left, &r) {
             same_on_both(ctx, Side::Left);
-        } else if let Err(err) = gallery_image(ctx, Side::Right, r).await {
-            notify::error(ctx.out, err);
+        } else {
+            open_named(ctx, Side::Right, &r, known(&r)).await;
         }
     }
+}
+
+/// Opens a gallery image, or fetches `name` from the page's own site; a failure is said in the
+/// panel and among the messages, and the page goes on.
+async fn open_named(ctx: Ctx, side: Side, name: &str, in_gallery: bool) {
+    let result = if in_gallery {
+        gallery_image(ctx, side, name.to_owned()).await
+    } else {
+        own_image(ctx, side, name).await
+    };
+    ctx.out.panel_error[side.index()].set(result.as_ref().err().cloned());
+    if let Err(err) = result {
+        notify::error(ctx.out, err);
+    }
+}
+
+/// An author's image beside the page (`left=images/plane.jpg`).
+async fn own_image(ctx: Ctx, side: Side, name: &str) -> Result<(), String> {
+    let url = address::same_origin(name, &location::origin())?;
+    let bytes = fetch_bytes(&url, Input::Image).await.map_err(|e| {
+        if e.ends_with("HTTP 404") {
+            format!("“{name}” is neither a gallery image nor a file beside the page ({e})")
+        } else {
+            e
+        }
+    })?;
+    let file = name.rsplit('/').next().unwrap_or(name).to_owned();
+    load_bytes(ctx, side, file, bytes, Some(name.to_owned())).await
 }

@@ -14,6 +14,11 @@ pub fn query() -> String {
     location().and_then(|l| l.search().ok()).unwrap_or_default()
 }
 
+/// The page's origin (`https://host[:port]`).
+pub fn origin() -> String {
+    location().and_then(|l| l.origin().ok()).unwrap_or_default()
+}
+
 /// The page's address without query or fragment (works under any sub-path).
 pub fn base() -> String {
     location()

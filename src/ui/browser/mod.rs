@@ -1,6 +1,8 @@
 //! Browser glue: thin wrappers over `web_sys` with no page state (fetching, files, canvases,
-//! the clipboard, downloads, the address bar, the clock, the WebGPU adapter, the panic banner).
+//! the clipboard, downloads, the address bar, the clock, the WebGPU adapter, the panic banner,
+//! whether the reader is there).
 
+pub mod attention;
 pub mod canvas;
 pub mod clipboard;
 pub mod clock;

@@ -30,7 +30,7 @@ pub fn EmbedView() -> impl IntoView {
         if let Some(b) = ctx.out.busy.get() {
             return b.label;
         }
-        ctx.dev.weights.with(|w| w.short().to_owned())
+        ctx.dev.weights.with(|w| w.short())
     };
     view! {
         <div class="embed" data-backend=move || ctx.dev.backend.get().map(|b| b.slug())>

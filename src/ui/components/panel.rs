@@ -237,14 +237,14 @@ pub fn Panel(
                     </label>
                     <select id=id("gallery") on:change=on_gallery>
                         <option value="" prop:selected=move || {
-                            image.with(|i| i.as_ref().and_then(|i| i.gallery.clone()).is_none())
+                            image.with(|i| i.as_ref().and_then(|i| i.link.clone()).is_none())
                         }>"Gallery…"</option>
                         <For each=move || ui.gallery.get() key=|g| g.file.clone() let:g>
                             <option
                                 value=g.file.clone()
                                 prop:selected={
                                     let f = g.file.clone();
-                                    move || image.with(|i| i.as_ref().and_then(|i| i.gallery.as_ref()) == Some(&f))
+                                    move || image.with(|i| i.as_ref().and_then(|i| i.link.as_ref()) == Some(&f))
                                 }
                             >
                                 {g.title.clone()}
@@ -302,6 +302,13 @@ pub fn Panel(
                 on:dragleave=move |_| drag_over.set(false)
                 on:drop=on_drop
             >
+                {move || {
+                    // Why the image a link named is not here (not found, another site, not an
+                    // image, too large); the panel keeps what it had.
+                    out.panel_error[side.index()]
+                        .get()
+                        .map(|e| view! { <p class="panel-error" role="alert">{e}</p> })
+                }}
                 {move || {
                     image
                         .get()

@@ -8,6 +8,7 @@ use crate::colormap::{Colormap, Range};
 use crate::session::geometry::sizes;
 use crate::session::link;
 use crate::session::mode::Mode;
+use crate::ui::actions::export::download_bundle;
 use crate::ui::actions::models;
 use crate::ui::actions::view::set_grid;
 use crate::ui::browser::clipboard::copy_text;
@@ -211,6 +212,14 @@ pub fn Toolbar() -> impl IntoView {
                     "Copy link"
                 </button>
                 <EmbedButton/>
+                <button
+                    type="button"
+                    id="download-bundle"
+                    title="The two images with the features of this block (and the next finer one), as a folder to put beside the page: embeds of it show heatmaps without the model"
+                    on:click=move |_| download_bundle(ctx)
+                >
+                    "Download bundle"
+                </button>
                 {move || {
                     ui.link
                         .get()

@@ -3,7 +3,6 @@
 use super::Engine;
 use super::sinks::Sinks;
 use crate::heatmap::{Style, for_cell};
-use crate::model::Block;
 use crate::oneshot::ImageFeatures;
 use crate::session::geometry::{DISPLAY, STRIP_DISPLAY, remap_cell};
 use crate::session::keys::HeatKey;
@@ -44,7 +43,8 @@ pub async fn run(
         height,
     };
     let current = e.keys.borrow().heat.as_ref() == Some(&key);
-    if !(sf.has(s.block) && tf.has(s.block)) {
+    let maps = sf.get(s.block).zip(tf.get(s.block));
+    if maps.is_none() {
         // A streamed model whose part for this block has not arrived: the panel's caption says
         // so, and the strip below shows the blocks that are here.
         out.heat[target.index()].set(None);
@@ -60,9 +60,9 @@ pub async fn run(
                 }
             });
         }
-    } else {
+    } else if let Some((sm, tm)) = maps {
         let t0 = now_ms();
-        match for_cell(sf.block(s.block), cell, tf.block(s.block), style(dims)).await {
+        match for_cell(sm, cell, tm, style(dims)).await {
             Ok(heat) => {
                 out.heat[target.index()].set(Some(Arc::new(MapView {
                     source,
@@ -92,9 +92,12 @@ pub async fn run(
     }
     let grid = s.grid();
     let mut items = Vec::with_capacity(4);
-    for b in Block::ALL.into_iter().filter(|b| sf.has(*b) && tf.has(*b)) {
+    for (b, sm) in sf.blocks() {
+        let Some(tm) = tf.get(b) else {
+            continue;
+        };
         let c = remap_cell(cell, grid, b.grid(s.size as usize));
-        match for_cell(sf.block(b), c, tf.block(b), style(sdims)).await {
+        match for_cell(sm, c, tm, style(sdims)).await {
             Ok(heat) => items.push(StripItem {
                 block: b,
                 cell: c,

@@ -3,6 +3,7 @@
 use crate::compute::FromDevice;
 use crate::ui::notify;
 use crate::ui::signals::{Dev, Out};
+use leptos::prelude::*;
 use std::fmt::Display;
 
 /// Where a refresh puts its results.
@@ -15,6 +16,12 @@ pub struct Sinks {
 }
 
 impl Sinks {
+    /// Asks for the default model, saying why (the features asked for are not baked; the
+    /// refresh comes again with the request the model brings).
+    pub fn want_model(&self, why: String) {
+        self.out.model_wanted.set(Some(why));
+    }
+
     /// Reports a failed step (`what`: "heatmap", …): a device failure offers the CPU, any other
     /// error is shown as it is. Decided by the error's type, never by its words.
     pub fn failed<E: FromDevice + Display>(&self, what: &str, err: &E) {

@@ -5,7 +5,7 @@
 use super::sinks::Sinks;
 use super::{Engine, explore, segment};
 use crate::compute::{DeviceError, read_vec};
-use crate::model::ResNet;
+use crate::model::{Block, ResNet};
 use crate::oneshot::ImageFeatures;
 use crate::session::image::PanelImage;
 use crate::session::mode::Mode;
@@ -34,12 +34,14 @@ pub fn submit(e: Rc<Engine>, sinks: Sinks, request: Request) {
 
 async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
     let out = sinks.out;
+    if r.device == 0 {
+        // Nothing runs before the device is up (images and a bundle load meanwhile).
+        return;
+    }
     let shown: Vec<u32> = r.images.iter().flatten().map(|i| i.id).collect();
     // Features of images no panel shows any more are freed.
     e.cache.borrow_mut().keep_images(&shown);
-    let Some((generation, net)) = e.model() else {
-        return;
-    };
+    e.baked.borrow_mut().retain(|(id, _)| shown.contains(id));
     let (Some(left), Some(right)) = (&r.images[0], &r.images[1]) else {
         // Nothing to compare yet; results of earlier images must not linger.
         for side in Side::BOTH {
@@ -50,33 +52,87 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
         e.forget_results();
         return;
     };
-    let size = r.settings.size;
-    let lf = match features(e, sinks, &net, generation, left, size).await {
-        Ok(f) => f,
-        Err(err) => return sinks.failed("features", &err),
+    let model = e.model();
+    let s = &r.settings;
+    let needed = match s.mode {
+        Mode::Explore => vec![s.block],
+        Mode::Segment => s.method.blocks(s.block),
     };
-    let rf = if right.id == left.id {
-        lf.clone()
-    } else {
-        match features(e, sinks, &net, generation, right, size).await {
-            Ok(f) => f,
+    let mut feats: Vec<Rc<ImageFeatures>> = Vec::with_capacity(2);
+    let mut names = Vec::new();
+    for img in [left, right] {
+        if img.id == left.id && !feats.is_empty() {
+            feats.push(feats[0].clone());
+            continue;
+        }
+        match features(e, sinks, model.as_ref(), img, s.size, &needed).await {
+            Ok(Some((f, name))) => {
+                feats.push(f);
+                names.push(name);
+            }
+            // Neither baked nor a model to compute them: with a bundle open, ask for the
+            // model and come back with the request it brings (else the model is on its way,
+            // or an embed waits for its reader).
+            Ok(None) => {
+                if e.bundle().is_some() {
+                    sinks.want_model(needed_note(img, s.size, &needed));
+                }
+                return;
+            }
             Err(err) => return sinks.failed("features", &err),
         }
-    };
+    }
     if e.superseded() {
         return;
     }
-    match r.settings.mode {
+    let generation = model.as_ref().map_or(0, |(g, _)| *g);
+    let (lf, rf) = (&feats[0], &feats[1]);
+    match s.mode {
         Mode::Explore => {
-            let model = net.spec().name.clone();
-            explore::run(e, sinks, r, (generation, &model), [&lf, &rf]).await
+            let name = names.first().cloned().unwrap_or_default();
+            explore::run(e, sinks, r, (generation, &name), [lf, rf]).await
         }
-        Mode::Segment => segment::run(e, sinks, r, generation, [&lf, &rf]).await,
+        Mode::Segment => segment::run(e, sinks, r, generation, [lf, rf]).await,
     }
 }
 
-/// The features of `img` at `size` from the cache, or computed with progress.
+/// Why the model is needed, for the status line.
+fn needed_note(img: &PanelImage, size: u32, blocks: &[Block]) -> String {
+    let blocks: Vec<&str> = blocks.iter().map(|b| b.name()).collect();
+    format!(
+        "{} at {} for {size}² is not in the bundle",
+        img.name,
+        blocks.join(" and ")
+    )
+}
+
+/// The features of `img` for `needed` at `size`, and the name of the network they are from:
+/// baked ones when they serve, else the model's (cached or computed with progress); `None` when
+/// neither is at hand (no model loaded yet).
 async fn features(
+    e: &Engine,
+    sinks: Sinks,
+    model: Option<&(u32, Rc<ResNet>)>,
+    img: &PanelImage,
+    size: u32,
+    needed: &[Block],
+) -> Result<Option<(Rc<ImageFeatures>, String)>, DeviceError> {
+    if let Some(b) = e.baked(img.id)
+        && b.covers(size, needed)
+        && e.baked_fits(&b.network)
+    {
+        let device = e.compute.borrow().device.clone();
+        return Ok(Some((b.features(&device), b.model.clone())));
+    }
+    let Some((generation, net)) = model else {
+        return Ok(None);
+    };
+    let f = computed(e, sinks, net, *generation, img, size).await?;
+    Ok(Some((f, net.spec().name.clone())))
+}
+
+/// The model's features of `img` at `size` from the cache, or computed with progress.
+async fn computed(
     e: &Engine,
     sinks: Sinks,
     net: &ResNet,
@@ -99,7 +155,7 @@ async fn features(
     let t0 = now_ms();
     let f = ImageFeatures::compute(net, &img.rgb, size, depth);
     // One value of each block, read in order, tells when that block is done.
-    for (i, m) in f.maps.iter().enumerate() {
+    for (i, (_, m)) in f.blocks().enumerate() {
         let probe = read_vec::<f32, 2, _>(m.cells.clone().slice([0..1, 0..1])).await;
         if let Err(err) = probe {
             busy.set(None);

@@ -62,11 +62,12 @@ fn image(id: u32, gallery: Option<&str>) -> PanelImage {
     PanelImage {
         id,
         name: gallery.unwrap_or("mine.png").to_owned(),
-        gallery: gallery.map(str::to_owned),
+        link: gallery.map(str::to_owned),
         width: 4,
         height: 3,
         url: format!("blob:{id}"),
         rgb: Arc::new(image::RgbImage::new(4, 3)),
+        bytes: Arc::from(Vec::new()),
     }
 }
 

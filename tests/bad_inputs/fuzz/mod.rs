@@ -1,5 +1,6 @@
 //! Generated-input testing of every parser that outside bytes reach (issue #15): weights files
-//! (`.bpk`, `.safetensors`, `.pth`), the TF.js importer, masks, images and the link fragment.
+//! (`.bpk`, `.safetensors`, `.pth`), the TF.js importer, masks, images, the link fragment and
+//! the manifests the page fetches (`manifests.rs`).
 //!
 //! Each parser gets `FEATSIM_FUZZ_CASES` inputs (default 10,000; `make fuzz` runs 100,000),
 //! drawn by proptest from a fixed seed (`FEATSIM_FUZZ_SEED` picks another). Random bytes alone
@@ -17,6 +18,7 @@
 //! file bytes) and by the process's peak resident memory after each suite.
 
 mod link;
+mod manifests;
 mod pictures;
 mod tfjs;
 mod weights;
@@ -79,6 +81,9 @@ const PARSERS: &[(&str, Check)] = &[
     ("masks", pictures::check_mask),
     ("images", pictures::check_image),
     ("link", link::check),
+    ("blocks", manifests::check_blocks),
+    ("bundle", manifests::check_bundle),
+    ("features", manifests::check_features),
 ];
 
 /// A refusal, if its message is a clear one.
