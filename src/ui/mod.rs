@@ -80,7 +80,9 @@ pub fn App() -> impl IntoView {
         hash.remove();
     });
 
-    spawn_local(startup::start(ctx));
+    let link = crate::session::link::parse(&location::fragment());
+    let default_model = startup::prepare(ctx, &link);
+    spawn_local(startup::start(ctx, link, default_model));
 
     // `?embed=1`: only the panels, for an <iframe> on another page.
     if is_embed(&location::query()) {

@@ -21,14 +21,25 @@ use crate::ui::notify;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// What the page sets up before anything loads, in the app's reactive scope: the default model's
+/// entry (returned), and what reacts from then on — the offline copy after the model, the model
+/// when a bundle lacks something, an embed's host-page API.
+pub fn prepare(ctx: Ctx, link: &LinkView) -> u32 {
+    offline_copy_after_model(ctx);
+    let id = models::add_default(ctx);
+    models::load_when_wanted(ctx, id);
+    if is_embed(&location::query()) {
+        host::listen(ctx, link);
+    }
+    id
+}
+
 /// Restores the link, opens its images (a bundle's with their features) while the device comes
-/// up, and loads the default model when the view needs it.
-pub async fn start(ctx: Ctx) {
-    let link = link::parse(&location::fragment());
+/// up, and loads the default model (`id`) when the view needs it.
+pub async fn start(ctx: Ctx, link: LinkView, id: u32) {
     apply_link(ctx, &link);
     let embed = is_embed(&location::query());
     if embed {
-        host::listen(ctx, &link);
         // Nothing heavy for a frame the reader has not scrolled to.
         attention::visible().await;
     }
@@ -42,8 +53,6 @@ pub async fn start(ctx: Ctx) {
     device_lost::watch(ctx, &compute);
     ctx.engine().set_compute(compute);
     models::device_ready(ctx);
-    let id = models::add_default(ctx);
-    models::load_when_wanted(ctx, id);
     if !baked {
         if embed {
             ctx.dev.weights.set(WeightsProgress::Deferred(
@@ -218,4 +227,31 @@ async fn own_image(ctx: Ctx, side: Side, name: &str) -> Result<(), String> {
     })?;
     let file = name.rsplit('/').next().unwrap_or(name).to_owned();
     load_bytes(ctx, side, file, bytes, Some(name.to_owned())).await
+}
+
+/// The offline copy (sw-register.js) starts once the model has loaded or failed, or a bundle's
+/// features serve the view: its downloads would otherwise share the network with the model's.
+fn offline_copy_after_model(ctx: Ctx) {
+    let weights = ctx.dev.weights;
+    Effect::new(move |announced: Option<bool>| {
+        let settled = announced == Some(true) || weights.with(|w| w.settled());
+        if settled && announced != Some(true) {
+            announce_model_settled();
+        }
+        settled
+    });
+}
+
+/// Marks `<html data-model="settled">` and sends `featsim-model-settled` (sw-register.js
+/// starts the offline copy on either, whichever it sees first).
+fn announce_model_settled() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(root) = doc.document_element() {
+        let _ = root.set_attribute("data-model", "settled");
+    }
+    if let Ok(ev) = web_sys::Event::new("featsim-model-settled") {
+        let _ = doc.dispatch_event(&ev);
+    }
 }

@@ -85,15 +85,6 @@ pub fn OfflineBadge() -> impl IntoView {
         );
     }
     on_change.forget();
-    // The offline copy starts once the model has loaded or failed (sw-register.js waits for it).
-    let weights = ctx().dev.weights;
-    Effect::new(move |announced: Option<bool>| {
-        let settled = announced == Some(true) || weights.with(|w| w.settled());
-        if settled && announced != Some(true) {
-            announce_model_settled();
-        }
-        settled
-    });
     let retry = move |_: web_sys::MouseEvent| {
         if let Some(doc) = web_sys::window().and_then(|w| w.document())
             && let Ok(ev) = web_sys::Event::new("featsim-offline-retry")
@@ -124,19 +115,5 @@ pub fn OfflineBadge() -> impl IntoView {
                     })
             }}
         </span>
-    }
-}
-
-/// Marks `<html data-model="settled">` and sends `featsim-model-settled` (sw-register.js
-/// starts the offline copy on either, whichever it sees first).
-fn announce_model_settled() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    if let Some(root) = doc.document_element() {
-        let _ = root.set_attribute("data-model", "settled");
-    }
-    if let Ok(ev) = web_sys::Event::new("featsim-model-settled") {
-        let _ = doc.dispatch_event(&ev);
     }
 }
