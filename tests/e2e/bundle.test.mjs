@@ -8,6 +8,7 @@
 // photos as own images under images/, and damaged copies of the bundle under bad/.
 import { after, before, test } from "node:test";
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -163,6 +164,25 @@ test("live mode on the same photos, opened as the author's own images, agrees wi
   assert.ok(d4 <= bound && d3 <= bound, `heatmaps differ by ${d4}, ${d3}`);
   assert.ok(Math.abs(live.plain - baked.plain) <= 0.005, "plain IoU");
   assert.ok(Math.abs(live.best - baked.best) <= 0.005, "best IoU");
+
+  // "Download bundle" bakes this view from the features the page has: unzipped beside the page,
+  // the bundle opens and shows the same heatmap.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-bundle")]);
+  assert.equal(download.suggestedFilename(), "featsim-bundle.zip");
+  const zip = join(site, "dl.zip");
+  await download.saveAs(zip);
+  execFileSync("python3", ["-m", "zipfile", "-e", zip, join(site, "figs")]);
+  const m = JSON.parse(readFileSync(join(site, "figs/featsim-bundle/bundle.json"), "utf8"));
+  assert.deepEqual([m.size, m.blocks, m.images.map((i) => i.name)], [512, ["layer3", "layer4"], [`${SUPPORT}.jpg`, `${QUERY}.jpg`]]);
+  // Another cell first, so that the bundle's map is a new one.
+  await clickCell(page, "left", 2, 3);
+  await waitForHeat(page, "right", { cell: "2,3", pinned: "true" });
+  await page.evaluate(() => (location.hash = "bundle=figs/featsim-bundle&block=layer4&cell=5,9&side=left"));
+  const again = await waitForHeat(page, "right", { cell: CELL.join(","), block: "layer4", pinned: "true" });
+  const dd = maxAbsDiff(again.values, l4.values);
+  console.log(`the page's own bundle vs live: layer4 max |Δ| ${dd.toExponential(2)}`);
+  // Not zero: the map comes from the bundle's one-byte values, not from the model.
+  assert.ok(dd > 0 && dd <= bound, `downloaded bundle differs by ${dd}`);
 
   // Addresses the page will not fetch, or cannot use: a message in the panel, the old image kept.
   const cases = [

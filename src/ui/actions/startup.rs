@@ -101,7 +101,12 @@ pub async fn open_view(ctx: Ctx, v: LinkView) -> bool {
             }
         }
         Some(_) => ctx.engine().bundle(),
-        None => None,
+        // A view without a bundle closes the one open (links made from it no longer name it).
+        None => {
+            ctx.engine().set_bundle(None);
+            ctx.ui.bundle.set(None);
+            None
+        }
     };
     // Per side: an image of the bundle, or what open_images makes of the link's name.
     let mut wanted = v.images.clone();

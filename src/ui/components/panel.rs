@@ -132,7 +132,11 @@ pub fn Panel(
         }
         ev.prevent_default();
         if let Some(el) = stage.get_untracked() {
-            let _ = el.focus();
+            // Focus for the arrow keys, without scrolling: a page that moved under the pointer
+            // between press and the cell lookup would pin another cell.
+            let opts = web_sys::FocusOptions::new();
+            opts.set_prevent_scroll(true);
+            let _ = el.focus_with_options(&opts);
         }
         let Some(cell) = cell_at(ev.client_x().into(), ev.client_y().into()) else {
             return;
