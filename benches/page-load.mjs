@@ -7,8 +7,9 @@
 // Each load is a fresh profile (nothing cached) at `#block=layer3`; the moment layer3's heatmap
 // shows, the page is switched to layer4, whose heatmap follows as soon as its weights are in.
 // Bytes are the browser's own count (Resource Timing `transferSize`, headers included) of every
-// response that had ended by then. The single file is served as a one-part layout of the same
-// trunk (src/model/blocks.rs): the page's one loader for served models reads both.
+// response that had ended by then, from a server that gzips text and wasm as static hosts do.
+// The single file is served as a one-part layout of the same trunk (src/model/blocks.rs): the
+// page's one loader for served models reads both.
 //
 // Usage: node benches/page-load.mjs [DIST] [MBIT_PER_S]   (defaults: dist, 40)
 import { chromium } from "playwright-core";
@@ -124,7 +125,7 @@ async function load(url, { webgpu, layout }) {
 }
 
 const t0 = Date.now();
-const server = await serve(site, 0);
+const server = await serve(site, 0, { gzip: true });
 const url = `http://127.0.0.1:${server.address().port}/`;
 const runs = [];
 try {

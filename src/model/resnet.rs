@@ -225,6 +225,26 @@ impl ResNet {
         outs
     }
 
+    /// Continues from `h`, the output of block `after`, up to `last` (inclusive; at most the
+    /// depth): the outputs of the blocks in between, as [`ResNet::forward_blocks`] gives them.
+    /// What a streamed model that has grown runs, instead of the whole network again.
+    pub fn forward_after(&self, mut h: Tensor<4>, after: Block, last: Block) -> Vec<Tensor<4>> {
+        let last = last.min(self.depth());
+        let mut outs = Vec::new();
+        for stage in self
+            .stages
+            .iter()
+            .take(last.index() + 1)
+            .skip(after.index() + 1)
+        {
+            for block in stage {
+                h = block.forward(h);
+            }
+            outs.push(h.clone());
+        }
+        outs
+    }
+
     /// The output of one block, `[N, C, H/stride, W/stride]`.
     pub fn forward_to(&self, x: Tensor<4>, block: Block) -> Tensor<4> {
         self.forward_blocks(x, block)
@@ -390,10 +410,17 @@ mod tests {
         assert!(net.grow(&parts[3]).is_err(), "a fifth stage");
         let (a, b) = (
             full.forward_blocks(x.clone(), Block::Layer4),
-            net.forward_blocks(x, Block::Layer4),
+            net.forward_blocks(x.clone(), Block::Layer4),
         );
         for (a, b) in a.into_iter().zip(b) {
             assert_eq!(values(a), values(b));
+        }
+        // Continuing from layer2's output gives the rest of the whole network's outputs.
+        let all = full.forward_blocks(x.clone(), Block::Layer4);
+        let rest = net.forward_after(all[1].clone(), Block::Layer2, Block::Layer4);
+        assert_eq!(rest.len(), 2);
+        for (a, b) in all[2..].iter().zip(rest) {
+            assert_eq!(values(a.clone()), values(b));
         }
         // Another conversion's part does not graft onto this one.
         let other = Weights::random(ModelSpec::torchvision(Arch::Resnet18, "r18", "test"), 4);

@@ -61,6 +61,9 @@ pub struct ImageFeatures {
     pub size: u32,
     /// Unit maps by block index.
     maps: [Option<UnitMap>; 4],
+    /// The deepest block's raw output, when computed here: a streamed model that grows goes on
+    /// from it ([`ImageFeatures::extend`]).
+    deepest: Option<(Block, Tensor<4>)>,
 }
 
 impl ImageFeatures {
@@ -71,12 +74,17 @@ impl ImageFeatures {
 
     /// The unit maps of block outputs `layer1..` (from [`crate::features::compute`]) at `size`.
     pub fn from_blocks(size: u32, blocks: Vec<Tensor<4>>) -> Self {
-        Self::from_maps(
+        let deepest = blocks
+            .last()
+            .map(|t| (Block::ALL[blocks.len().min(4) - 1], t.clone()));
+        let mut f = Self::from_maps(
             size,
             Block::ALL
                 .into_iter()
                 .zip(blocks.into_iter().map(UnitMap::from_block)),
-        )
+        );
+        f.deepest = deepest;
+        f
     }
 
     /// Unit maps of some blocks (a bundle's) at `size`.
@@ -85,7 +93,33 @@ impl ImageFeatures {
         for (b, m) in maps {
             all[b.index()] = Some(m);
         }
-        ImageFeatures { size, maps: all }
+        ImageFeatures {
+            size,
+            maps: all,
+            deepest: None,
+        }
+    }
+
+    /// The deepest block computed from the image here (not baked).
+    pub fn computed_to(&self) -> Option<Block> {
+        self.deepest.as_ref().map(|(b, _)| *b)
+    }
+
+    /// These features with the blocks `model` (the network they came from, grown by more of its
+    /// stages) adds up to `last`, run from the deepest block's output instead of from the image.
+    /// Unchanged when there is nothing to go on from.
+    pub fn extend(&self, model: &ResNet, last: Block) -> Self {
+        let Some((after, h)) = &self.deepest else {
+            return self.clone();
+        };
+        let outs = model.forward_after(h.clone(), *after, last);
+        let mut f = self.clone();
+        for (i, t) in outs.into_iter().enumerate() {
+            let b = Block::ALL[after.index() + 1 + i];
+            f.maps[b.index()] = Some(UnitMap::from_block(t.clone()));
+            f.deepest = Some((b, t));
+        }
+        f
     }
 
     /// Whether `block`'s map is here.

@@ -204,6 +204,7 @@ mod tests {
                 id: 3,
                 generation: 1,
                 link_name: "my weights.bpk".into(),
+                depth: Block::Layer4,
             }),
             bundle: Some("figs/cat".into()),
             ..Request::default()

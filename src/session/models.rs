@@ -21,4 +21,6 @@ pub struct ModelRef {
     pub generation: u32,
     /// What links call it.
     pub link_name: String,
+    /// Its deepest block (a streamed model grows while its parts arrive, in one generation).
+    pub depth: crate::model::Block,
 }

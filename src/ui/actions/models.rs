@@ -166,7 +166,18 @@ fn make_current(
     progress: WeightsProgress,
 ) {
     let name = net.spec().name.clone();
-    let generation = ctx.engine().install(net, network);
+    let depth = net.depth();
+    // A streamed model that grew by a part is the same network: what was computed with it
+    // stays, and the worker goes on from there.
+    let grown = ctx
+        .ui
+        .model
+        .with_untracked(|m| m.as_ref().is_some_and(|m| m.id == id && m.depth < depth));
+    let generation = if grown {
+        ctx.engine().grow(net)
+    } else {
+        ctx.engine().install(net, network)
+    };
     let mut link_name = String::new();
     ctx.ui.models.update(|m| {
         if let Some(entry) = m.iter_mut().find(|m| m.id == id) {
@@ -178,6 +189,7 @@ fn make_current(
         id,
         generation,
         link_name,
+        depth,
     }));
     ctx.dev.weights.set(progress);
 }

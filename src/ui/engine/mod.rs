@@ -269,6 +269,16 @@ impl Engine {
         generation
     }
 
+    /// Replaces the model in use by `net`, the same network grown by more of its stages (a
+    /// streamed model's next part): features computed so far stay, and so does the generation;
+    /// returns it.
+    pub fn grow(&self, net: ResNet) -> u32 {
+        let mut slot = self.net.borrow_mut();
+        let generation = slot.as_ref().map_or(0, |(g, _)| *g);
+        *slot = Some((generation, Rc::new(net)));
+        generation
+    }
+
     /// The last predicted mask.
     pub fn last_mask(&self) -> Option<PredictedMask> {
         self.last_mask.borrow().clone()

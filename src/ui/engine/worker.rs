@@ -141,8 +141,31 @@ async fn computed(
     size: u32,
 ) -> Result<Rc<ImageFeatures>, DeviceError> {
     let key = (img.id, size, generation);
-    if let Some(f) = e.cache.borrow_mut().get(key) {
-        return Ok(f);
+    let cached = e.cache.borrow_mut().get(key);
+    if let Some(f) = cached {
+        // A streamed model grew since: go on from the deepest block computed.
+        match f.computed_to() {
+            Some(d) if d < net.depth() => {}
+            _ => return Ok(f),
+        }
+        let busy = sinks.out.busy;
+        let on = e.compute.borrow().kind;
+        let of = net.depth().index() + 1;
+        let done = f.computed_to().map_or(0, |d| d.index() + 1);
+        busy.set(Some(Busy::features(&img.name, size, on, done, of)));
+        yield_to_browser().await;
+        let grown = f.extend(net, net.depth());
+        let last = grown.get(net.depth()).map(|m| m.cells.clone());
+        if let Some(cells) = last
+            && let Err(err) = read_vec::<f32, 2, _>(cells.slice([0..1, 0..1])).await
+        {
+            busy.set(None);
+            return Err(err);
+        }
+        busy.set(None);
+        let grown = Rc::new(grown);
+        e.cache.borrow_mut().insert(key, grown.clone());
+        return Ok(grown);
     }
     let busy = sinks.out.busy;
     let on = e.compute.borrow().kind;

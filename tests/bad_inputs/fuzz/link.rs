@@ -83,6 +83,7 @@ fn seeds() -> Arc<Vec<Vec<u8>>> {
                     id: 3,
                     generation: 1,
                     link_name: "my weights.bpk".into(),
+                    depth: Block::Layer4,
                 }),
                 ..Request::default()
             };
@@ -321,6 +322,7 @@ fn fuzz_link_round_trip() {
             id: 1,
             generation: 1,
             link_name,
+            depth: Block::Layer4,
         });
         for (i, img) in v.images.iter().enumerate() {
             r.images[i] = img.as_ref().map(|g| image(i as u32, g.as_deref()));
