@@ -50,6 +50,16 @@ impl HeatKey {
     }
 }
 
+/// The block strip's inputs: its heatmaps' at the strip's size, and the blocks both images have
+/// (a streamed model that grows keeps its generation, and its strip fills in as parts arrive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripKey {
+    /// The heatmaps' inputs.
+    pub heat: HeatKey,
+    /// The blocks shown.
+    pub blocks: Vec<Block>,
+}
+
 /// Where a segmentation's object came from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SupportKey {
@@ -110,7 +120,7 @@ pub struct Keys {
     /// The big heatmap.
     pub heat: Option<HeatKey>,
     /// The block strip.
-    pub strip: Option<HeatKey>,
+    pub strip: Option<StripKey>,
     /// The segmentation.
     pub seg: Option<SegKey>,
 }
@@ -136,5 +146,20 @@ mod tests {
         assert_ne!(HeatKey::of(&r, 1, shown, (512, 384)), Some(k));
         r.images[1] = None;
         assert_eq!(HeatKey::of(&r, 1, shown, (512, 384)), None);
+    }
+
+    #[test]
+    fn a_strip_key_changes_when_a_block_arrives() {
+        let r = Request {
+            images: [Some(image(1, None)), Some(image(2, None))],
+            ..Request::default()
+        };
+        let heat = HeatKey::of(&r, 1, r.shown().unwrap(), (128, 96)).unwrap();
+        let strip = |blocks: &[Block]| StripKey {
+            heat: heat.clone(),
+            blocks: blocks.to_vec(),
+        };
+        assert_eq!(strip(&Block::ALL[..3]), strip(&Block::ALL[..3]));
+        assert_ne!(strip(&Block::ALL[..3]), strip(&Block::ALL));
     }
 }

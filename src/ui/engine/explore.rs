@@ -5,7 +5,7 @@ use super::sinks::Sinks;
 use crate::heatmap::{Style, for_cell};
 use crate::oneshot::ImageFeatures;
 use crate::session::geometry::{DISPLAY, STRIP_DISPLAY, remap_cell};
-use crate::session::keys::HeatKey;
+use crate::session::keys::{HeatKey, StripKey};
 use crate::session::request::Request;
 use crate::session::results::{MapView, Strip, StripItem};
 use crate::ui::browser::clock::now_ms;
@@ -86,7 +86,10 @@ pub async fn run(
     }
     // The strip: the same spot at every block, small.
     let sdims = timg.display_dims(STRIP_DISPLAY);
-    let skey = HeatKey { dims: sdims, ..key };
+    let skey = StripKey {
+        heat: HeatKey { dims: sdims, ..key },
+        blocks: sf.blocks().map(|(b, _)| b).filter(|b| tf.has(*b)).collect(),
+    };
     if e.keys.borrow().strip.as_ref() == Some(&skey) {
         return;
     }
