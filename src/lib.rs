@@ -5,6 +5,7 @@
 //! Rust — too, and is unit-tested natively; `ui` (Leptos components and browser glue) only to
 //! wasm32; the command-line tool (`cli`) only natively.
 
+pub mod analysis;
 pub mod bundle;
 pub mod colormap;
 pub mod compute;

@@ -150,3 +150,62 @@ fn hand_computed_cosines_on_the_gpu() {
         assert!((g - want).abs() < 1e-6, "{got:?}");
     }
 }
+
+/// The analysis views (PCA colours, mutual nearest neighbours, channel shares) on the same
+/// layer4-shaped pair: the same components and pairs on wgpu as on the CPU.
+#[test]
+fn analysis_views_agree_on_gpu_and_cpu() {
+    use featsim::analysis::{buddies::Nearest, pca::Pca, shares::WhyAlike};
+    let Some(gpu) = gpu() else { return };
+    let a = test_map();
+    // The right map: the left one's cells in reverse order, every tenth value halved.
+    let mut b = a.clone();
+    b.data = a
+        .data
+        .chunks(a.c)
+        .rev()
+        .flatten()
+        .enumerate()
+        .map(|(i, &v)| if i % 10 == 0 { 0.5 * v } else { v })
+        .collect();
+    let cpu = Compute::cpu();
+    let run = |device| {
+        let (ua, ub) = (
+            UnitMap::from_host(&a, device),
+            UnitMap::from_host(&b, device),
+        );
+        let pca = pollster::block_on(Pca::of(&[&ua, &ub])).unwrap();
+        let pairs = pollster::block_on(Nearest::of(&ua, &ub)).unwrap().mutual();
+        let why = pollster::block_on(WhyAlike::of(&ua, 37, &ub, 200, 8)).unwrap();
+        (pca, pairs, why)
+    };
+    let (gp, gpairs, gwhy) = run(&gpu.device);
+    let (cp, cpairs, cwhy) = run(&cpu.device);
+    for j in 0..3 {
+        let (err, _) = max_errors(&gp.components[j], &cp.components[j]);
+        let dv = (gp.explained[j] - cp.explained[j]).abs();
+        println!("PCA component {j}: max|gpu-cpu| {err:.2e}, explained differs by {dv:.1e}");
+        assert!(err < 1e-4 && dv < 1e-6, "component {j}: {err}, {dv}");
+    }
+    // As sets: pairs of near-equal similarity may sort either way.
+    let key = |p: &[featsim::analysis::buddies::Pair]| {
+        p.iter()
+            .map(|p| (p.left, p.right))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    println!(
+        "mutual pairs: {} on wgpu, {} on the CPU",
+        gpairs.len(),
+        cpairs.len()
+    );
+    assert_eq!(key(&gpairs), key(&cpairs));
+    assert!(!gpairs.is_empty());
+    for (g, c) in gpairs.iter().zip(&cpairs) {
+        assert!((g.similarity - c.similarity).abs() < 1e-5, "{g:?} vs {c:?}");
+    }
+    assert_eq!(
+        gwhy.channels.iter().map(|c| c.channel).collect::<Vec<_>>(),
+        cwhy.channels.iter().map(|c| c.channel).collect::<Vec<_>>()
+    );
+    assert!((gwhy.cosine - cwhy.cosine).abs() < 1e-5);
+}

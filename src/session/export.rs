@@ -1,7 +1,8 @@
 //! Downloads' names and the mask download's bytes.
 
-use super::results::PredictedMask;
+use super::results::{PairsView, PcaSide, PcaView, PredictedMask, SegView};
 use image::ImageEncoder;
+use serde_json::json;
 
 /// A file name piece without characters that upset file systems (the extension dropped).
 pub fn slug(s: &str) -> String {
@@ -41,6 +42,101 @@ pub fn mask_png(m: &PredictedMask) -> Result<Vec<u8>, String> {
     Ok(png)
 }
 
+/// The name of a view's download: `featsim-{view}-{left}-{right}-{block}.{ext}`.
+pub fn view_name(view: &str, images: [&str; 2], block: &str, ext: &str) -> String {
+    format!(
+        "featsim-{view}-{}-{}-{block}.{ext}",
+        slug(images[0]),
+        slug(images[1])
+    )
+}
+
+/// One panel's PCA colours as a PNG: each cell a square of its colour, long side ≥ 512 pixels.
+pub fn pca_png(side: &PcaSide) -> Result<Vec<u8>, String> {
+    let scale = 512usize.div_ceil(side.rows.max(side.cols).max(1));
+    let (w, h) = (side.cols * scale, side.rows * scale);
+    let mut pixels = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let i = ((y / scale) * side.cols + x / scale) * 4;
+            pixels.extend_from_slice(&side.rgba[i..i + 3]);
+        }
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+        .map_err(|e| format!("encoding the PCA colours failed: {e}"))?;
+    Ok(png)
+}
+
+/// The PCA view as JSON, for one's own figures: per panel its grid, the variance each component
+/// explains and every cell's three scores (row-major).
+pub fn pca_json(v: &PcaView, images: [&str; 2]) -> String {
+    let side = |s: &PcaSide, image: &str| {
+        json!({
+            "image": image,
+            "rows": s.rows,
+            "cols": s.cols,
+            "explained": s.explained,
+            "scores": s.scores,
+        })
+    };
+    json!({
+        "view": "pca",
+        "block": v.block.name(),
+        "size": v.size,
+        "scope": v.scope.name(),
+        "left": side(&v.sides[0], images[0]),
+        "right": side(&v.sides[1], images[1]),
+    })
+    .to_string()
+}
+
+/// The first `n` correspondences as JSON: each pair's cells as (row, column) and its cosine.
+pub fn pairs_json(v: &PairsView, n: usize, images: [&str; 2]) -> String {
+    let cell = |i: usize, cols: usize| [i / cols.max(1), i % cols.max(1)];
+    let pairs: Vec<_> = v
+        .pairs
+        .iter()
+        .take(n)
+        .map(|p| {
+            json!({
+                "left": cell(p.left, v.grids[0].1),
+                "right": cell(p.right, v.grids[1].1),
+                "similarity": p.similarity,
+            })
+        })
+        .collect();
+    json!({
+        "view": "pairs",
+        "block": v.block.name(),
+        "size": v.size,
+        "images": images,
+        "grids": v.grids,
+        "mutual": v.pairs.len(),
+        "pairs": pairs,
+    })
+    .to_string()
+}
+
+/// The IoU curve and score histogram as JSON (`None` without a ground truth to score against).
+pub fn curve_json(v: &SegView) -> Option<String> {
+    let c = v.curve.as_ref()?;
+    let (best, best_iou) = c.best();
+    let h = &v.histogram;
+    Some(
+        json!({
+            "view": "iou-curve",
+            "method": v.method.name(),
+            "thresholds": c.thresholds,
+            "ious": c.ious,
+            "best": { "threshold": best, "iou": best_iou },
+            "histogram": { "lo": h.lo, "hi": h.hi, "foreground": h.foreground, "background": h.background },
+        })
+        .to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +156,49 @@ mod tests {
         .unwrap();
         let img = image::load_from_memory(&png).unwrap().to_luma8();
         assert_eq!(img.as_raw(), &vec![255, 0]);
+    }
+
+    #[test]
+    fn pca_png_blows_cells_up_and_pairs_json_names_cells() {
+        let side = PcaSide {
+            rows: 2,
+            cols: 4,
+            rgba: (0..8u8).flat_map(|i| [i * 30, 0, 255 - i, 255]).collect(),
+            explained: [0.5, 0.2, 0.1],
+            scores: vec![[0.0; 3]; 8],
+        };
+        let img = image::load_from_memory(&pca_png(&side).unwrap())
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(img.dimensions(), (512, 256));
+        assert_eq!(img.get_pixel(511, 255).0, [210, 0, 248]);
+        assert_eq!(img.get_pixel(127, 0).0, [0, 0, 255]);
+        let v = PairsView {
+            block: crate::model::Block::Layer4,
+            size: 512,
+            grids: [(16, 16), (16, 16)],
+            pairs: vec![
+                crate::analysis::buddies::Pair {
+                    left: 17,
+                    right: 33,
+                    similarity: 0.9,
+                },
+                crate::analysis::buddies::Pair {
+                    left: 0,
+                    right: 255,
+                    similarity: 0.5,
+                },
+            ],
+        };
+        let j: serde_json::Value =
+            serde_json::from_str(&pairs_json(&v, 1, ["a.png", "b.png"])).unwrap();
+        assert_eq!(j["pairs"].as_array().unwrap().len(), 1);
+        assert_eq!(j["pairs"][0]["left"], json!([1, 1]));
+        assert_eq!(j["pairs"][0]["right"], json!([2, 1]));
+        assert_eq!(j["mutual"], 2);
+        assert_eq!(
+            view_name("pairs", ["my cat.jpg", "b.png"], "layer3", "json"),
+            "featsim-pairs-my_cat-b-layer3.json"
+        );
     }
 }

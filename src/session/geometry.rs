@@ -107,6 +107,35 @@ pub fn grid_path(g: usize) -> String {
     d
 }
 
+/// A rectangle on the page (CSS pixels), as `getBoundingClientRect` gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+/// The centre of cell `cell` of a `g`×`g` grid spread over `stage`, relative to `origin`'s corner
+/// (where a line joining two panels' cells starts and ends).
+pub fn cell_centre_in(cell: Cell, g: usize, stage: Rect, origin: Rect) -> (f64, f64) {
+    let g = g.max(1) as f64;
+    (
+        stage.left - origin.left + (cell.1 as f64 + 0.5) / g * stage.width,
+        stage.top - origin.top + (cell.0 as f64 + 0.5) / g * stage.height,
+    )
+}
+
+/// The colour of pair `i` of the correspondences: hues a golden angle apart, so neighbours in the
+/// list never look alike.
+pub fn pair_colour(i: usize) -> String {
+    format!("hsl({:.0}, 90%, 60%)", (i as f64 * 137.508) % 360.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +191,25 @@ mod tests {
         assert_eq!(grid_path(1), "");
         assert_eq!(sizes().next(), Some(224));
         assert_eq!(sizes().last(), Some(1024));
+    }
+
+    #[test]
+    fn a_cell_centre_is_placed_relative_to_the_origin() {
+        let stage = Rect {
+            left: 110.0,
+            top: 50.0,
+            width: 200.0,
+            height: 100.0,
+        };
+        let origin = Rect {
+            left: 10.0,
+            top: 20.0,
+            width: 1000.0,
+            height: 500.0,
+        };
+        assert_eq!(cell_centre_in((0, 0), 4, stage, origin), (125.0, 42.5));
+        assert_eq!(cell_centre_in((3, 1), 4, stage, origin), (175.0, 117.5));
+        assert_ne!(pair_colour(0), pair_colour(1));
+        assert_eq!(pair_colour(0), "hsl(0, 90%, 60%)");
     }
 }

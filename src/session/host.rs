@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostCommand {
     /// Change the view (only the fields given).
-    Set(LinkView),
+    Set(Box<LinkView>),
     /// Say `featsim:ready` again.
     Ping,
 }
@@ -35,7 +35,7 @@ pub fn parse_command(msg: &Value) -> Option<HostCommand> {
     let obj = msg.as_object()?;
     match obj.get("type")?.as_str()? {
         "featsim:ping" => Some(HostCommand::Ping),
-        "featsim:set" => parse_set(obj).map(HostCommand::Set),
+        "featsim:set" => parse_set(obj).map(|v| HostCommand::Set(Box::new(v))),
         _ => None,
     }
 }
@@ -57,6 +57,18 @@ fn parse_set(obj: &Map<String, Value>) -> Option<LinkView> {
     }
     if let Some(c) = text("cmap")? {
         v.cmap = Some(c.parse().ok()?);
+    }
+    if let Some(view) = text("view")? {
+        v.view = Some(view.parse().ok()?);
+    }
+    if let Some(p) = text("pca")? {
+        v.pca = Some(p.parse().ok()?);
+    }
+    if let Some(n) = obj.get("pairs") {
+        let n = n
+            .as_u64()
+            .filter(|n| (1..=super::views::MAX_PAIRS as u64).contains(n))?;
+        v.pairs = Some(n as usize);
     }
     let side = match text("side")? {
         None | Some("left") => Side::Left,
@@ -217,6 +229,14 @@ mod tests {
         assert_eq!(v.cmap, Some(Colormap::Magma));
         assert_eq!(v.images, [Some("plane.jpg".into()), None]);
         assert_eq!(v.size, None);
+        let c = parse_command(&json!({"type": "featsim:set", "view": "pairs", "pairs": 12}));
+        let Some(HostCommand::Set(v)) = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(
+            (v.view, v.pairs),
+            (Some(crate::session::views::View::Pairs), Some(12))
+        );
         assert_eq!(
             parse_command(&json!({"type": "featsim:ping"})),
             Some(HostCommand::Ping)
@@ -245,6 +265,11 @@ mod tests {
             json!({"type": "featsim:set", "left": ""}),
             json!({"type": "featsim:set", "left": "x".repeat(301)}),
             json!({"type": "featsim:set", "block": "layer3", "cmap": "plaid"}),
+            json!({"type": "featsim:set", "view": "tsne"}),
+            json!({"type": "featsim:set", "view": "pca", "pca": "all"}),
+            json!({"type": "featsim:set", "view": "pairs", "pairs": 0}),
+            json!({"type": "featsim:set", "pairs": 101}),
+            json!({"type": "featsim:set", "pairs": "5"}),
         ] {
             assert_eq!(parse_command(&bad), None, "{bad}");
         }

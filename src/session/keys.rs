@@ -4,6 +4,7 @@
 use super::geometry::Cell;
 use super::request::{Request, Shown, Support};
 use super::side::Side;
+use super::views::{PcaScope, View};
 use crate::colormap::{Colormap, Range};
 use crate::model::Block;
 use crate::oneshot::Method;
@@ -58,6 +59,49 @@ pub struct StripKey {
     pub heat: HeatKey,
     /// The blocks shown.
     pub blocks: Vec<Block>,
+}
+
+/// The inputs of explore's PCA colours or correspondences (the number drawn is the page's
+/// choice among all the pairs, not an input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewKey {
+    /// Left and right image ids.
+    pub images: (u32, u32),
+    /// Model build.
+    pub generation: u32,
+    /// Input side.
+    pub size: u32,
+    /// Block.
+    pub block: Block,
+    /// PCA colours or correspondences.
+    pub view: View,
+    /// PCA scope (only when the view is PCA).
+    pub pca: Option<PcaScope>,
+}
+
+impl ViewKey {
+    /// The key of the view `r` asks for (`None` without both images or for the heatmap).
+    pub fn of(r: &Request, generation: u32) -> Option<Self> {
+        let (l, rt) = (r.images[0].as_ref()?, r.images[1].as_ref()?);
+        let s = &r.settings;
+        (s.view != View::Heatmap).then(|| ViewKey {
+            images: (l.id, rt.id),
+            generation,
+            size: s.size,
+            block: s.block,
+            view: s.view,
+            pca: (s.view == View::Pca).then_some(s.pca),
+        })
+    }
+}
+
+/// The inputs of "why alike": the heatmap's, and the other panel's cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhyKey {
+    /// The heatmap's inputs (images, model, block, pinned cell).
+    pub heat: HeatKey,
+    /// The other panel's cell (`None`: the best match).
+    pub other: Option<Cell>,
 }
 
 /// Where a segmentation's object came from.
@@ -123,6 +167,10 @@ pub struct Keys {
     pub strip: Option<StripKey>,
     /// The segmentation.
     pub seg: Option<SegKey>,
+    /// Explore's PCA colours or correspondences.
+    pub view: Option<ViewKey>,
+    /// Why the pinned cell and the other panel's cell are alike.
+    pub why: Option<WhyKey>,
 }
 
 #[cfg(test)]
@@ -161,5 +209,26 @@ mod tests {
         };
         assert_eq!(strip(&Block::ALL[..3]), strip(&Block::ALL[..3]));
         assert_ne!(strip(&Block::ALL[..3]), strip(&Block::ALL));
+    }
+
+    #[test]
+    fn a_view_key_names_the_view_and_only_pca_its_scope() {
+        let mut r = Request {
+            images: [Some(image(1, None)), Some(image(2, None))],
+            ..Request::default()
+        };
+        assert_eq!(ViewKey::of(&r, 1), None, "the heatmap has its own key");
+        r.settings.view = View::Pairs;
+        let pairs = ViewKey::of(&r, 1).unwrap();
+        assert_eq!(pairs.pca, None);
+        r.settings.pairs = 3;
+        r.settings.pca = PcaScope::Each;
+        assert_eq!(
+            ViewKey::of(&r, 1),
+            Some(pairs),
+            "how many are drawn is not an input"
+        );
+        r.settings.view = View::Pca;
+        assert_eq!(ViewKey::of(&r, 1).unwrap().pca, Some(PcaScope::Each));
     }
 }

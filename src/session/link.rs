@@ -11,6 +11,7 @@ use super::mode::Mode;
 use super::request::Request;
 use super::settings::Settings;
 use super::side::Side;
+use super::views::{MAX_PAIRS, PcaScope, View};
 use crate::colormap::{Colormap, Range};
 use crate::model::Block;
 
@@ -35,6 +36,12 @@ pub struct LinkView {
     pub opacity: Option<f64>,
     /// Explore or segment.
     pub mode: Option<Mode>,
+    /// Explore's picture: heatmap, PCA colours or correspondences.
+    pub view: Option<View>,
+    /// PCA over both images or each alone.
+    pub pca: Option<PcaScope>,
+    /// Correspondences drawn, 1..=[`MAX_PAIRS`].
+    pub pairs: Option<usize>,
     /// Per side: `Some("")` for "no image" (a visitor's file), `Some(name)` for a gallery file,
     /// an image of the bundle, or a same-origin address (`images/plane.jpg`).
     pub images: [Option<String>; 2],
@@ -95,6 +102,16 @@ pub fn fragment(r: &Request) -> String {
     parts.push(format!("k={}", s.top_k));
     parts.push(format!("opacity={:.2}", s.opacity));
     parts.push(format!("mode={}", s.mode.name()));
+    // The heatmap is the default: links that show it stay as they were before the other views.
+    if s.view != View::Heatmap {
+        parts.push(format!("view={}", s.view.name()));
+    }
+    if s.view == View::Pca {
+        parts.push(format!("pca={}", s.pca.name()));
+    }
+    if s.view == View::Pairs {
+        parts.push(format!("pairs={}", s.pairs));
+    }
     if let Some(b) = &r.bundle {
         parts.push(format!("bundle={}", encode(b)));
     }
@@ -134,6 +151,9 @@ pub fn parse(fragment: &str) -> LinkView {
             "k" => v.top_k = val.parse().ok().filter(|k| (1..=20).contains(k)),
             "opacity" => v.opacity = val.parse().ok().filter(|o: &f64| (0.0..=1.0).contains(o)),
             "mode" => v.mode = val.parse().ok(),
+            "view" => v.view = val.parse().ok(),
+            "pca" => v.pca = val.parse().ok(),
+            "pairs" => v.pairs = val.parse().ok().filter(|n| (1..=MAX_PAIRS).contains(n)),
             "left" => v.images[0] = Some(val),
             "right" => v.images[1] = Some(val),
             "bundle" => v.bundle = Some(val).filter(|b| !b.is_empty()),
@@ -170,6 +190,15 @@ impl LinkView {
         }
         if let Some(m) = self.mode {
             s.mode = m;
+        }
+        if let Some(v) = self.view {
+            s.view = v;
+        }
+        if let Some(p) = self.pca {
+            s.pca = p;
+        }
+        if let Some(n) = self.pairs {
+            s.pairs = n;
         }
         grids
     }
@@ -231,6 +260,23 @@ mod tests {
         let mut s = Settings::default();
         v.apply(&mut s);
         assert_eq!(s, r.settings);
+        // The views and their own settings, written only when they are the one shown.
+        r.settings.mode = Mode::Explore;
+        for (view, extra) in [
+            (View::Pca, "&view=pca&pca=each&"),
+            (View::Pairs, "&view=pairs&pairs=35&"),
+        ] {
+            r.settings.view = view;
+            r.settings.pca = PcaScope::Each;
+            r.settings.pairs = 35;
+            let f = fragment(&r);
+            assert!(f.contains(extra), "{f}");
+            let mut s = Settings::default();
+            parse(&f).apply(&mut s);
+            assert_eq!(s.view, view);
+            assert_eq!(s.pca == PcaScope::Each, view == View::Pca, "{f}");
+            assert_eq!(s.pairs == 35, view == View::Pairs, "{f}");
+        }
     }
 
     #[test]
@@ -244,6 +290,7 @@ mod tests {
             "=&=&==",
             "block=layer9&size=12345&cmap=plaid&range=wide&mode=paint&k=0&k=99&opacity=2",
             "opacity=NaN&opacity=inf&k=-1&size=-512",
+            "view=PCA&view=&pca=both&pairs=0&pairs=101&pairs=-3&pairs=1e3",
             "cell=99999999999999999999999,1",
             "cell=1&cell=,&cell=a,b&cell=1,2,3",
             "unknown=1&another=%zz&x",

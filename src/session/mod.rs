@@ -4,9 +4,9 @@
 //! result keys and the latest-wins rule — so the browser layer (`crate::ui`) only shows it and
 //! wires events to it.
 //!
-//! Leaves first: `side`, `mode`, `limits`, `address`, `geometry`, `paint`, `image`, `settings`, `threshold`; then
+//! Leaves first: `side`, `mode`, `limits`, `address`, `geometry`, `paint`, `image`, `settings`, `threshold`, `views`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
-//! `progress`, `results`, `embed`, `export`, `gallery`, `models`, `host` (the embed's
+//! `progress`, `results`, `iou_plot`, `embed`, `export`, `gallery`, `models`, `host` (the embed's
 //! postMessage API).
 
 pub mod address;
@@ -17,6 +17,7 @@ pub mod gallery;
 pub mod geometry;
 pub mod host;
 pub mod image;
+pub mod iou_plot;
 pub mod keys;
 pub mod limits;
 pub mod link;
@@ -32,3 +33,4 @@ pub mod schedule;
 pub mod settings;
 pub mod side;
 pub mod threshold;
+pub mod views;

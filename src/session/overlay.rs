@@ -3,6 +3,8 @@
 
 use super::geometry::remap;
 use super::paint::Painted;
+use super::results::PcaSide;
+use crate::analysis::pca::Pca;
 use crate::colormap::Colormap;
 use image::GrayImage;
 
@@ -91,6 +93,44 @@ pub fn colorbar_rgba(cmap: Colormap) -> Vec<u8> {
         .collect()
 }
 
+/// Map `index` of a PCA as one opaque RGB pixel per cell of its `(rows, cols)` grid (the
+/// canvas is stretched over the panel, each cell a block of its colour).
+pub fn pca_side(pca: &Pca, index: usize, (rows, cols): (usize, usize)) -> PcaSide {
+    let colours = pca.colours();
+    let rgba = colours[index]
+        .iter()
+        .flat_map(|&[r, g, b]| [r, g, b, 255])
+        .collect();
+    PcaSide {
+        rows,
+        cols,
+        rgba,
+        explained: pca.explained,
+        scores: pca.scores[index].clone(),
+    }
+}
+
+/// One channel's values over two grids as RGBA (one pixel per cell each), coloured by `cmap`
+/// from 0 to the largest value over both, so the two thumbnails compare.
+pub fn channel_thumbs(maps: [&[f32]; 2], cmap: Colormap) -> [Vec<u8>; 2] {
+    let top = maps
+        .iter()
+        .flat_map(|m| m.iter())
+        .fold(0.0f32, |a, &v| a.max(v));
+    maps.map(|m| {
+        m.iter()
+            .flat_map(|&v| {
+                let [r, g, b] = cmap.rgb(if top > 0.0 {
+                    (v / top).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                });
+                [r, g, b, 255]
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +210,16 @@ mod tests {
         assert!(bar[0] < bar[255 * 4]);
         assert_eq!(bar[3], 255);
         assert_eq!(&bar[0..3], &Colormap::Gray.rgb(0.0));
+    }
+
+    #[test]
+    fn channel_thumbs_share_one_scale() {
+        let [a, b] = channel_thumbs([&[0.0, 1.0], &[2.0, 0.5]], Colormap::Gray);
+        assert_eq!(a.len(), 8);
+        assert_eq!(b[0..3], Colormap::Gray.rgb(1.0));
+        assert_eq!(b[3], 255);
+        assert_eq!(a[4..7], Colormap::Gray.rgb(0.5));
+        let [z, _] = channel_thumbs([&[0.0], &[0.0]], Colormap::Gray);
+        assert_eq!(z[..3], Colormap::Gray.rgb(0.0));
     }
 }

@@ -2,6 +2,9 @@
 
 use super::geometry::Cell;
 use super::side::Side;
+use super::views::PcaScope;
+use crate::analysis::buddies::Pair;
+use crate::analysis::iou_curve::{Histogram, IouCurve};
 use crate::heatmap::Heatmap;
 use crate::model::Block;
 use crate::oneshot::Method;
@@ -87,6 +90,86 @@ pub struct SegView {
     pub method: Method,
     /// Threshold used.
     pub threshold: Threshold,
+    /// IoU against the threshold over the score's range, when a fitting ground truth is loaded.
+    pub curve: Option<IouCurve>,
+    /// The score's histogram (split by the ground truth when one fits).
+    pub histogram: Histogram,
+}
+
+/// One panel's PCA colours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PcaSide {
+    /// Grid rows.
+    pub rows: usize,
+    /// Grid columns.
+    pub cols: usize,
+    /// One RGBA pixel per cell, row-major.
+    pub rgba: Vec<u8>,
+    /// The variance fraction each component explains (of the cells it was computed over).
+    pub explained: [f64; 3],
+    /// Each cell's three component scores, row-major (for the JSON export).
+    pub scores: Vec<[f32; 3]>,
+}
+
+/// The PCA colours of both panels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PcaView {
+    /// The block.
+    pub block: Block,
+    /// Model input side.
+    pub size: u32,
+    /// Both images together or each alone.
+    pub scope: PcaScope,
+    /// Left, right.
+    pub sides: [PcaSide; 2],
+}
+
+/// One channel's part in why two cells are alike, with where it is active in each image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelView {
+    /// Channel index.
+    pub channel: usize,
+    /// Its share of the cosine (the product of the two unit vectors' values).
+    pub share: f32,
+    /// Its value over each panel's grid as RGBA, one pixel per cell (left, right), coloured from
+    /// 0 to its largest value over both images.
+    pub thumbs: [Vec<u8>; 2],
+}
+
+/// Why the pinned cell and a cell of the other panel are alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhyView {
+    /// The pinned cell's panel.
+    pub source: Side,
+    /// The pinned cell.
+    pub cell: Cell,
+    /// The cell of the other panel (under the pointer, else the best match).
+    pub other: Cell,
+    /// Whether `other` is under the pointer (else it is the best match).
+    pub hovered: bool,
+    /// The block.
+    pub block: Block,
+    /// Channels in the block.
+    pub channels_in_block: usize,
+    /// The two cells' cosine.
+    pub cosine: f32,
+    /// Each panel's grid, (rows, columns), left first.
+    pub grids: [(usize, usize); 2],
+    /// The channels with the largest shares, largest first.
+    pub channels: Vec<ChannelView>,
+}
+
+/// The mutual nearest neighbours of the two grids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairsView {
+    /// The block.
+    pub block: Block,
+    /// Model input side.
+    pub size: u32,
+    /// Left and right grids, (rows, columns).
+    pub grids: [(usize, usize); 2],
+    /// Every mutual pair, most similar first (the page draws the first few).
+    pub pairs: Vec<Pair>,
 }
 
 /// A predicted mask at the query's own size (for the download).

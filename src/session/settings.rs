@@ -4,6 +4,7 @@
 use super::geometry::{Cell, DEFAULT_SIZE, centre, clamp_cell, remap_cell};
 use super::mode::Mode;
 use super::side::Side;
+use super::views::{DEFAULT_PAIRS, PcaScope, View};
 use crate::colormap::{Colormap, Range};
 use crate::model::Block;
 use crate::oneshot::Method;
@@ -36,6 +37,12 @@ pub struct Settings {
     pub slider: f32,
     /// Segmentation: recipe.
     pub method: Method,
+    /// Explore: heatmap, PCA colours or correspondences.
+    pub view: View,
+    /// Explore: PCA over both images or each alone.
+    pub pca: PcaScope,
+    /// Explore: how many correspondences to draw, 1..=[`super::views::MAX_PAIRS`].
+    pub pairs: usize,
 }
 
 impl Default for Settings {
@@ -55,6 +62,9 @@ impl Default for Settings {
             threshold: Threshold::Mid,
             slider: 0.5,
             method: Method::ALL[0],
+            view: View::Heatmap,
+            pca: PcaScope::Joint,
+            pairs: DEFAULT_PAIRS,
         }
     }
 }
@@ -92,6 +102,13 @@ impl Settings {
         if let Threshold::Fixed(v) = self.threshold {
             self.slider = v;
         }
+    }
+
+    /// Cuts at `t` exactly (a point picked on the IoU curve); the slider shows it, clamped to its
+    /// range.
+    pub fn set_fixed(&mut self, t: f32) {
+        self.threshold = Threshold::Fixed(t);
+        self.slider = t.clamp(-1.0, 1.0);
     }
 
     /// Moves the fixed threshold's slider (and uses it when the rule is `fixed`).

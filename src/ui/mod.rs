@@ -23,8 +23,9 @@ use actions::startup;
 use browser::files::first_file;
 use browser::location;
 use components::{
-    between::Between, embed::EmbedView, messages::Messages, panel::Panel,
+    between::Between, embed::EmbedView, messages::Messages, pair_lines::PairLines, panel::Panel,
     segment_controls::SegmentControls, status_bar::StatusBar, strip::BlockStrip, toolbar::Toolbar,
+    why::WhyAlikePanel,
 };
 use ctx::Ctx;
 use engine::Engine;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
     if is_embed(&location::query()) {
         return view! { <EmbedView/> }.into_any();
     }
+    let panels = NodeRef::<leptos::html::Div>::new();
     view! {
         <header class="top">
             <h1>"FeatSim"</h1>
@@ -97,12 +99,14 @@ pub fn App() -> impl IntoView {
             <Messages/>
             <Toolbar/>
             <SegmentControls/>
-            <div class="panels">
+            <div class="panels" node_ref=panels>
                 <Panel side=Side::Left/>
                 <Between/>
                 <Panel side=Side::Right/>
+                <PairLines container=panels/>
             </div>
             <BlockStrip/>
+            <WhyAlikePanel/>
             <About/>
         </main>
         <StatusBar/>

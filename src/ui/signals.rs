@@ -9,7 +9,7 @@ use crate::session::messages::Messages;
 use crate::session::models::{ModelEntry, ModelRef};
 use crate::session::paint::{Brush, Painted};
 use crate::session::progress::{Busy, WeightsProgress};
-use crate::session::results::{MapView, SegView, Strip};
+use crate::session::results::{MapView, PairsView, PcaView, SegView, Strip, WhyView};
 use crate::session::settings::Settings;
 use crate::session::side::Side;
 use leptos::prelude::*;
@@ -75,6 +75,12 @@ pub struct Out {
     pub strip: RwSignal<Option<Arc<Strip>>>,
     /// The segmentation of the right image.
     pub seg: RwSignal<Option<Arc<SegView>>>,
+    /// Explore's PCA colours of both panels.
+    pub pca: RwSignal<Option<Arc<PcaView>>>,
+    /// Explore's correspondences between the panels.
+    pub pairs: RwSignal<Option<Arc<PairsView>>>,
+    /// Why the pinned cell and the other panel's cell are alike.
+    pub why: RwSignal<Option<Arc<WhyView>>>,
     /// Why there is no segmentation yet.
     pub seg_hint: RwSignal<Option<String>>,
     /// Feature time per (image id, size): milliseconds, for the panel captions.
@@ -96,6 +102,9 @@ impl Default for Out {
             heat: [RwSignal::new(None), RwSignal::new(None)],
             strip: RwSignal::new(None),
             seg: RwSignal::new(None),
+            pca: RwSignal::new(None),
+            pairs: RwSignal::new(None),
+            why: RwSignal::new(None),
             seg_hint: RwSignal::new(None),
             feature_ms: RwSignal::new(Vec::new()),
             busy: RwSignal::new(None),

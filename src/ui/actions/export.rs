@@ -1,7 +1,9 @@
 //! Downloads: the heatmap over its image (as shown, at overlay size) and the predicted mask (at
 //! the query's own size, object 255, background 0).
 
-use crate::session::export::{heatmap_name, mask_name, mask_png};
+use crate::session::export::{
+    curve_json, heatmap_name, mask_name, mask_png, pairs_json, pca_json, pca_png, view_name,
+};
 use crate::session::side::Side;
 use crate::ui::browser::canvas::png_blob;
 use crate::ui::browser::download::{blob, save};
@@ -89,4 +91,68 @@ pub fn download_bundle(ctx: Ctx) {
             notify::error(ctx.out, format!("Download bundle: {e}"));
         }
     });
+}
+
+/// The two images' names, left first (empty for a missing one).
+fn image_names(ctx: Ctx) -> [String; 2] {
+    ctx.ui
+        .images
+        .map(|i| i.with_untracked(|i| i.as_ref().map(|i| i.name.clone()).unwrap_or_default()))
+}
+
+/// Downloads each panel's PCA colours as a PNG (one file per panel).
+pub fn pca_pngs(ctx: Ctx) {
+    let Some(v) = ctx.out.pca.get_untracked() else {
+        return;
+    };
+    let names = image_names(ctx);
+    for (side, label) in v.sides.iter().zip(["left", "right"]) {
+        let file = view_name(
+            &format!("pca-{label}"),
+            [&names[0], &names[1]],
+            v.block.name(),
+            "png",
+        );
+        if let Err(e) = pca_png(side).and_then(|png| save(&blob(&png)?, &file)) {
+            notify::error(ctx.out, e);
+        }
+    }
+}
+
+/// Downloads the shown view's numbers as JSON: the PCA scores, the correspondences drawn, or
+/// the IoU curve.
+pub fn view_json(ctx: Ctx) {
+    let names = image_names(ctx);
+    let images = [names[0].as_str(), names[1].as_str()];
+    let (mode, view, n) = ctx
+        .ui
+        .settings
+        .with_untracked(|s| (s.mode, s.view, s.pairs));
+    let made = match (mode, view) {
+        (crate::session::mode::Mode::Segment, _) => ctx
+            .out
+            .seg
+            .get_untracked()
+            .and_then(|v| Some((curve_json(&v)?, v.method.name())))
+            .map(|(j, method)| (j, view_name("iou-curve", images, method, "json"))),
+        (_, crate::session::views::View::Pca) => ctx.out.pca.get_untracked().map(|v| {
+            (
+                pca_json(&v, images),
+                view_name("pca", images, v.block.name(), "json"),
+            )
+        }),
+        (_, crate::session::views::View::Pairs) => ctx.out.pairs.get_untracked().map(|v| {
+            (
+                pairs_json(&v, n, images),
+                view_name("pairs", images, v.block.name(), "json"),
+            )
+        }),
+        _ => None,
+    };
+    let Some((json, file)) = made else {
+        return notify::error(ctx.out, "nothing to download yet");
+    };
+    if let Err(e) = blob(json.as_bytes()).and_then(|b| save(&b, &file)) {
+        notify::error(ctx.out, e);
+    }
 }

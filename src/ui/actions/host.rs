@@ -54,7 +54,7 @@ pub fn listen(ctx: Ctx, link: &LinkView) {
                 if v.images.iter().any(Option::is_some) {
                     v.bundle = ctx.ui.bundle.get_untracked();
                     spawn_local(async move {
-                        open_view(ctx, v).await;
+                        open_view(ctx, *v).await;
                     });
                 }
             }

@@ -9,6 +9,7 @@
 
 use super::block_picker::BlockPicker;
 use super::messages::Messages;
+use super::pair_lines::PairLines;
 use super::panel::Panel;
 use crate::session::embed::snippet;
 use crate::session::link;
@@ -32,6 +33,7 @@ pub fn EmbedView() -> impl IntoView {
         }
         ctx.dev.weights.with(|w| w.short())
     };
+    let panels = NodeRef::<leptos::html::Div>::new();
     view! {
         <div class="embed" data-backend=move || ctx.dev.backend.get().map(|b| b.slug())>
             <Messages/>
@@ -50,9 +52,10 @@ pub fn EmbedView() -> impl IntoView {
                     "open in FeatSim ↗"
                 </a>
             </div>
-            <div class="embed-panels">
+            <div class="embed-panels" node_ref=panels>
                 <Panel side=Side::Left/>
                 <Panel side=Side::Right/>
+                <PairLines container=panels/>
             </div>
         </div>
     }

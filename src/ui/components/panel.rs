@@ -12,14 +12,22 @@
 //!   the attributes are absent while the panel shows no heatmap.
 //! - `#left-file` / `#right-file`: the image file inputs; `#left-gallery` / `#right-gallery`.
 //! - `.cell.top` marks (one per best match), `.cell.pin` (the pinned cell).
+//! - `#left-pca` / `#right-pca`: the PCA colours (one pixel per cell), with `data-rows`,
+//!   `data-cols`, `data-block`, `data-scope` and `data-explained` (the three variance fractions,
+//!   comma-separated); absent while not shown.
+//! - `.cell.pair` marks, one per correspondence drawn, `data-pair` (its rank from 1) and
+//!   `data-cell` (`r,c`).
 
 use super::file_picker::FilePicker;
 use super::readout::Readout;
-use crate::session::geometry::{CellBox, DISPLAY, cell_at, cell_box, centre, grid_path, step_cell};
+use crate::session::geometry::{
+    CellBox, DISPLAY, cell_at, cell_box, centre, grid_path, pair_colour, step_cell,
+};
 use crate::session::mode::Mode;
 use crate::session::overlay::{mask_overlay, painted_rgba};
 use crate::session::results::MapView;
 use crate::session::side::Side;
+use crate::session::views::View;
 use crate::ui::actions::images::{load_file, pick_gallery};
 use crate::ui::actions::masks::paint_at;
 use crate::ui::browser::canvas;
@@ -42,6 +50,7 @@ pub fn Panel(
     let heat = out.heat[side.index()];
     let stage = NodeRef::<Div>::new();
     let heat_canvas = NodeRef::<Canvas>::new();
+    let pca_canvas = NodeRef::<Canvas>::new();
     let mask_canvas = NodeRef::<Canvas>::new();
     let paint_canvas = NodeRef::<Canvas>::new();
     let img_ref = NodeRef::<Img>::new();
@@ -49,6 +58,9 @@ pub fn Panel(
     let painting = StoredValue::new(false);
     let drag_over = RwSignal::new(false);
     let segment = move || settings.with(|s| s.mode == Mode::Segment);
+    // Explore's picture, `None` in segmentation mode.
+    let showing = move || settings.with(|s| (s.mode == Mode::Explore).then_some(s.view));
+    let pca = move || out.pca.get().filter(|_| showing() == Some(View::Pca));
 
     // Canvases follow their data.
     Effect::new(move |_| {
@@ -58,6 +70,18 @@ pub fn Panel(
                 &c,
                 m.as_ref()
                     .map(|m| (m.heat.width, m.heat.height, m.heat.rgba.as_slice())),
+            )
+        });
+    });
+    Effect::new(move |_| {
+        let Some(c) = pca_canvas.get() else { return };
+        out.pca.with(|p| {
+            canvas::show(
+                &c,
+                p.as_ref().map(|p| {
+                    let s = &p.sides[side.index()];
+                    (s.cols as u32, s.rows as u32, s.rgba.as_slice())
+                }),
             )
         });
     });
@@ -200,7 +224,10 @@ pub fn Panel(
     let grid = move || ctx.grid();
     // Attributes of the heat canvas (test hooks; see the module doc).
     let hattr = move |f: fn(&MapView) -> String| move || heat.with(|m| m.as_deref().map(f));
-    let shows_heat = move || heat.with(Option::is_some) && !segment();
+    let shows_heat = move || heat.with(Option::is_some) && showing() == Some(View::Heatmap);
+    let pattr = move |f: fn(&crate::session::results::PcaView, usize) -> String| {
+        move || pca().map(|p| f(&p, side.index()))
+    };
     let hover_here = move || ui.hover.get().filter(|(s, _)| *s == side).map(|(_, c)| c);
     // Aspect kept; as wide as the panel, but no taller than most of the viewport.
     let stage_style = move || {
@@ -346,6 +373,21 @@ pub fn Panel(
                     data-model=hattr(|m| m.model.clone())
                 ></canvas>
                 <canvas
+                    id=id("pca")
+                    class="pca"
+                    node_ref=pca_canvas
+                    aria-label=format!("PCA colours of the {} image's features", side.name())
+                    style:opacity=move || settings.with(|s| s.opacity).to_string()
+                    style:visibility=move || if pca().is_some() { "visible" } else { "hidden" }
+                    data-rows=pattr(|p, i| p.sides[i].rows.to_string())
+                    data-cols=pattr(|p, i| p.sides[i].cols.to_string())
+                    data-block=pattr(|p, _| p.block.name().to_string())
+                    data-scope=pattr(|p, _| p.scope.name().to_string())
+                    data-explained=pattr(|p, i| {
+                        p.sides[i].explained.map(|e| format!("{e:.6}")).join(",")
+                    })
+                ></canvas>
+                <canvas
                     id=id("mask")
                     class="mask"
                     node_ref=mask_canvas
@@ -442,6 +484,52 @@ pub fn Panel(
                             })
                             .unwrap_or_default()
                     })
+                }}
+                {move || {
+                    if showing() != Some(View::Pairs) {
+                        return Vec::new();
+                    }
+                    let n = settings.with(|s| s.pairs);
+                    out.pairs
+                        .with(|v| {
+                            v.as_ref()
+                                .map(|v| {
+                                    let (_, cols) = v.grids[side.index()];
+                                    v.pairs
+                                        .iter()
+                                        .take(n)
+                                        .enumerate()
+                                        .map(|(i, p)| {
+                                            let here = match side {
+                                                Side::Left => p.left,
+                                                Side::Right => p.right,
+                                            };
+                                            let cell = (here / cols, here % cols);
+                                            let b = cell_box(cell, cols);
+                                            view! {
+                                                <div
+                                                    class="cell pair"
+                                                    style:left=CellBox::pct(b.left)
+                                                    style:top=CellBox::pct(b.top)
+                                                    style:width=CellBox::pct(b.size)
+                                                    style:height=CellBox::pct(b.size)
+                                                    style:border-color=pair_colour(i)
+                                                    title=format!(
+                                                        "pair {}: ({}, {}), cosine {:.3}",
+                                                        i + 1,
+                                                        cell.0,
+                                                        cell.1,
+                                                        p.similarity
+                                                    )
+                                                    data-pair=(i + 1).to_string()
+                                                    data-cell=format!("{},{}", cell.0, cell.1)
+                                                ></div>
+                                            }
+                                        })
+                                        .collect::<Vec<_>>()
+                                })
+                                .unwrap_or_default()
+                        })
                 }}
                 {move || {
                     image

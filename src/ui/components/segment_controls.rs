@@ -7,6 +7,7 @@
 //! it was computed with.
 
 use super::file_picker::FilePicker;
+use super::iou_plot::IouPlot;
 use crate::masks::VOC_CLASSES;
 use crate::oneshot::Method;
 use crate::segment::Threshold;
@@ -262,6 +263,7 @@ pub fn SegmentControls() -> impl IntoView {
                         })
                     }}
                 </p>
+                <IouPlot/>
                 <button
                     type="button"
                     class="small"

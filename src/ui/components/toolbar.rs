@@ -1,9 +1,10 @@
 //! The settings bar: model (and loading one's own weights), block, input size, colours, overlay
-//! opacity, value range, best matches, mode, "copy link" and "embed".
+//! opacity, value range, best matches, mode, explore's view, "copy link" and "embed".
 
 use super::block_picker::BlockPicker;
 use super::embed::EmbedButton;
 use super::file_picker::FilePicker;
+use super::view_picker::ViewPicker;
 use crate::colormap::{Colormap, Range};
 use crate::session::geometry::sizes;
 use crate::session::link;
@@ -207,6 +208,7 @@ pub fn Toolbar() -> impl IntoView {
                     "Segmentation"
                 </label>
             </fieldset>
+            <ViewPicker/>
             <div class="field link">
                 <button type="button" id="copy-link" on:click=copy_link>
                     "Copy link"

@@ -1,11 +1,13 @@
 //! The engine: the device, the model, the feature cache and the worker's state — what is not
 //! reactive (and not `Send`). The worker (`worker`) brings the results up to the request;
-//! `explore` and `segment` compute them.
+//! `explore`, `views`, `why` and `segment` compute them.
 
 mod explore;
 mod probe;
 mod segment;
 pub mod sinks;
+mod views;
+mod why;
 pub mod worker;
 
 use crate::bundle::{BundleManifest, HostMap, load_image_features};

@@ -3,10 +3,12 @@
 
 use super::Engine;
 use super::sinks::Sinks;
+use crate::analysis::iou_curve::{Histogram, IouCurve};
 use crate::masks::class_mask;
 use crate::oneshot::{ImageFeatures, predict};
 use crate::segment::{Confusion, SegmentError, mask_from_cells};
 use crate::session::geometry::DISPLAY;
+use crate::session::iou_plot::{CURVE_STEPS, HISTOGRAM_BINS};
 use crate::session::keys::SegKey;
 use crate::session::overlay::prediction_overlay;
 use crate::session::request::{Request, Support};
@@ -98,6 +100,13 @@ pub async fn run(
         ),
         None => (None, None, None),
     };
+    let curve = truth
+        .map(|(labels, class)| IouCurve::new(&pred.score, labels.as_raw(), class, CURVE_STEPS));
+    let histogram = Histogram::new(
+        &pred.score,
+        truth.map(|(labels, class)| (labels.as_raw().as_slice(), class)),
+        HISTOGRAM_BINS,
+    );
     let rgba = prediction_overlay(&pred.mask, (query.width, query.height), truth, dims);
     out.seg_hint.set(None);
     out.seg.set(Some(Arc::new(SegView {
@@ -111,6 +120,8 @@ pub async fn run(
         millis: now_ms() - t0,
         method: s.method,
         threshold: s.threshold,
+        curve,
+        histogram,
     })));
     // Kept for the mask download (at the query's own size).
     *e.last_mask.borrow_mut() = Some(PredictedMask {

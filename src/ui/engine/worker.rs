@@ -3,7 +3,7 @@
 //! what is already current (`session::keys`).
 
 use super::sinks::Sinks;
-use super::{Engine, explore, segment};
+use super::{Engine, explore, segment, views, why};
 use crate::compute::{DeviceError, read_vec};
 use crate::model::{Block, ResNet};
 use crate::oneshot::ImageFeatures;
@@ -49,6 +49,9 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
         }
         out.strip.set(None);
         out.seg.set(None);
+        out.pca.set(None);
+        out.pairs.set(None);
+        out.why.set(None);
         e.forget_results();
         return;
     };
@@ -90,7 +93,13 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
     match s.mode {
         Mode::Explore => {
             let name = names.first().cloned().unwrap_or_default();
-            explore::run(e, sinks, r, (generation, &name), [lf, rf]).await
+            explore::run(e, sinks, r, (generation, &name), [lf, rf]).await;
+            if !e.superseded() {
+                views::run(e, sinks, r, generation, [lf, rf]).await;
+            }
+            if !e.superseded() {
+                why::run(e, sinks, r, generation, [lf, rf]).await;
+            }
         }
         Mode::Segment => segment::run(e, sinks, r, generation, [lf, rf]).await,
     }

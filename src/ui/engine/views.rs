@@ -1,0 +1,86 @@
+//! Explore's other pictures: the PCA colours of both grids and their correspondences.
+
+use super::Engine;
+use super::sinks::Sinks;
+use crate::analysis::buddies::Nearest;
+use crate::analysis::pca::Pca;
+use crate::compute::DeviceError;
+use crate::oneshot::ImageFeatures;
+use crate::session::keys::ViewKey;
+use crate::session::overlay::pca_side;
+use crate::session::request::Request;
+use crate::session::results::{PairsView, PcaSide, PcaView};
+use crate::session::views::{PcaScope, View};
+use crate::similarity::UnitMap;
+use leptos::prelude::*;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Brings the PCA colours or the correspondences up to `r` (features of both sides given).
+pub async fn run(
+    e: &Engine,
+    sinks: Sinks,
+    r: &Request,
+    generation: u32,
+    feats: [&Rc<ImageFeatures>; 2],
+) {
+    let out = sinks.out;
+    let s = &r.settings;
+    let clear = || {
+        out.pca.set(None);
+        out.pairs.set(None);
+        e.keys.borrow_mut().view = None;
+    };
+    let Some(key) = ViewKey::of(r, generation) else {
+        return clear();
+    };
+    if e.keys.borrow().view.as_ref() == Some(&key) {
+        return;
+    }
+    let (Some(a), Some(b)) = (feats[0].get(s.block), feats[1].get(s.block)) else {
+        // A streamed block not here yet: the panel's caption says so.
+        return clear();
+    };
+    match s.view {
+        View::Pca => match pca_sides(s.pca, a, b).await {
+            Ok(sides) => {
+                out.pairs.set(None);
+                out.pca.set(Some(Arc::new(PcaView {
+                    block: s.block,
+                    size: s.size,
+                    scope: s.pca,
+                    sides,
+                })));
+            }
+            Err(err) => return sinks.failed("PCA colours", &err),
+        },
+        View::Pairs => match Nearest::of(a, b).await {
+            Ok(nearest) => {
+                out.pca.set(None);
+                out.pairs.set(Some(Arc::new(PairsView {
+                    block: s.block,
+                    size: s.size,
+                    grids: [(a.h, a.w), (b.h, b.w)],
+                    pairs: nearest.mutual(),
+                })));
+            }
+            Err(err) => return sinks.failed("correspondences", &err),
+        },
+        View::Heatmap => return clear(),
+    }
+    e.keys.borrow_mut().view = Some(key);
+}
+
+/// Both panels' colours: one PCA over both grids, or one per grid.
+async fn pca_sides(scope: PcaScope, a: &UnitMap, b: &UnitMap) -> Result<[PcaSide; 2], DeviceError> {
+    Ok(match scope {
+        PcaScope::Joint => {
+            let p = Pca::of(&[a, b]).await?;
+            [pca_side(&p, 0, (a.h, a.w)), pca_side(&p, 1, (b.h, b.w))]
+        }
+        PcaScope::Each => [
+            pca_side(&Pca::of(&[a]).await?, 0, (a.h, a.w)),
+            pca_side(&Pca::of(&[b]).await?, 0, (b.h, b.w)),
+        ],
+    })
+}
