@@ -171,6 +171,8 @@ pub struct Keys {
     pub view: Option<ViewKey>,
     /// Why the pinned cell and the other panel's cell are alike.
     pub why: Option<WhyKey>,
+    /// The one-vs-many row: per image id, its heatmap's inputs.
+    pub row: Vec<(u32, HeatKey)>,
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub struct LinkView {
     pub images: [Option<String>; 2],
     /// A baked bundle's folder (`bundle=figs/cat`, `bundle::BundleManifest`).
     pub bundle: Option<String>,
+    /// The one-vs-many row's images (gallery files or the open bundle's), in order.
+    pub targets: Option<Vec<String>>,
     /// Origins besides the embedding page's that an embed answers (`origins=https://a.example`,
     /// `session::host`).
     pub origins: Vec<String>,
@@ -122,6 +124,16 @@ pub fn fragment(r: &Request) -> String {
             .unwrap_or_default();
         parts.push(format!("{}={}", side.name(), encode(name)));
     }
+    // Each name encoded on its own, so a comma in one stays inside it.
+    let row: Vec<String> = r
+        .targets
+        .iter()
+        .filter_map(|i| i.link.as_deref())
+        .map(encode)
+        .collect();
+    if !row.is_empty() {
+        parts.push(format!("targets={}", row.join(",")));
+    }
     parts.join("&")
 }
 
@@ -158,6 +170,15 @@ pub fn parse(fragment: &str) -> LinkView {
             "right" => v.images[1] = Some(val),
             "bundle" => v.bundle = Some(val).filter(|b| !b.is_empty()),
             "origins" => v.origins = super::address::parse_origins(&val),
+            "targets" => {
+                v.targets = Some(
+                    raw.split(',')
+                        .filter_map(decode)
+                        .filter(|n| !n.is_empty())
+                        .take(super::targets::MAX_TARGETS)
+                        .collect(),
+                )
+            }
             _ => {}
         }
     }
@@ -252,6 +273,7 @@ mod tests {
              range=stretch&k=7&opacity=0.40&mode=segment&bundle=figs%2Fcat&left=chelsea.png&right="
         );
         let v = parse(&format!("#{f}"));
+        assert_eq!(v.targets, None, "no row, no key");
         assert_eq!(v.model.as_deref(), Some("my weights.bpk"));
         assert_eq!(v.images, [Some("chelsea.png".into()), Some(String::new())]);
         assert_eq!(v.bundle.as_deref(), Some("figs/cat"));
@@ -316,5 +338,36 @@ mod tests {
         assert_eq!(v.pin, Some((Side::Right, (1, 2))));
         assert_eq!(v.images[0].as_deref(), Some("Käse 🐈.png"));
         assert_eq!(v.images[1].as_deref(), Some("50%"));
+    }
+
+    #[test]
+    fn the_row_travels_name_by_name() {
+        let r = Request {
+            targets: vec![
+                image(1, Some("coffee.png")),
+                image(2, None),
+                image(3, Some("a,b (1).png")),
+            ],
+            ..Request::default()
+        };
+        let f = fragment(&r);
+        assert!(f.ends_with("&targets=coffee.png,a%2Cb%20(1).png"), "{f}");
+        let v = parse(&f);
+        assert_eq!(
+            v.targets,
+            Some(vec!["coffee.png".into(), "a,b (1).png".into()])
+        );
+        let many = (0..20)
+            .map(|i| format!("g{i}.png"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            parse(&format!("targets={many},%zz,,"))
+                .targets
+                .unwrap()
+                .len(),
+            8
+        );
+        assert_eq!(parse("targets=").targets, Some(vec![]));
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! Leaves first: `side`, `mode`, `limits`, `address`, `geometry`, `paint`, `image`, `settings`, `threshold`, `views`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
-//! `progress`, `results`, `iou_plot`, `embed`, `export`, `gallery`, `models`, `host` (the embed's
+//! `progress`, `results`, `iou_plot`, `embed`, `export`, `gallery`, `models`, `targets`, `host` (the embed's
 //! postMessage API).
 
 pub mod address;
@@ -32,5 +32,6 @@ pub mod results;
 pub mod schedule;
 pub mod settings;
 pub mod side;
+pub mod targets;
 pub mod threshold;
 pub mod views;

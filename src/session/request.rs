@@ -27,6 +27,8 @@ pub struct Request {
     pub bundle: Option<String>,
     /// Which device computes (0 until one is up; results on an older one are stale).
     pub device: u32,
+    /// The one-vs-many row's images.
+    pub targets: Vec<PanelImage>,
 }
 
 /// The cell whose heatmap is shown, on which panel, and whether it is the pin.

@@ -159,6 +159,23 @@ pub struct WhyView {
     pub channels: Vec<ChannelView>,
 }
 
+/// One image of the one-vs-many row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowItem {
+    /// Its image id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+    /// What its `<img>` shows.
+    pub url: String,
+    /// The shown cell its heatmap is for.
+    pub cell: Cell,
+    /// The block.
+    pub block: Block,
+    /// The heatmap at thumbnail size (`None` while it is computed).
+    pub heat: Option<Heatmap>,
+}
+
 /// The mutual nearest neighbours of the two grids.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairsView {

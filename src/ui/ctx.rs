@@ -50,6 +50,7 @@ pub fn request(ui: Ui, dev: Dev) -> Memo<Request> {
         painted: ui.painted.get(),
         masks: ui.masks.map(|s| s.get()),
         bundle: ui.bundle.get(),
+        targets: ui.targets.with(|t| t.images.clone()),
     })
 }
 

@@ -24,8 +24,8 @@ use browser::files::first_file;
 use browser::location;
 use components::{
     between::Between, embed::EmbedView, messages::Messages, pair_lines::PairLines, panel::Panel,
-    segment_controls::SegmentControls, status_bar::StatusBar, strip::BlockStrip, toolbar::Toolbar,
-    why::WhyAlikePanel,
+    segment_controls::SegmentControls, status_bar::StatusBar, strip::BlockStrip,
+    targets::TargetRow, toolbar::Toolbar, why::WhyAlikePanel,
 };
 use ctx::Ctx;
 use engine::Engine;
@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                 <PairLines container=panels/>
             </div>
             <BlockStrip/>
+            <TargetRow/>
             <WhyAlikePanel/>
             <About/>
         </main>

@@ -9,9 +9,10 @@ use crate::session::messages::Messages;
 use crate::session::models::{ModelEntry, ModelRef};
 use crate::session::paint::{Brush, Painted};
 use crate::session::progress::{Busy, WeightsProgress};
-use crate::session::results::{MapView, PairsView, PcaView, SegView, Strip, WhyView};
+use crate::session::results::{MapView, PairsView, PcaView, RowItem, SegView, Strip, WhyView};
 use crate::session::settings::Settings;
 use crate::session::side::Side;
+use crate::session::targets::Targets;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub struct Ui {
     pub gallery: RwSignal<Vec<GalleryImage>>,
     /// The open bundle's address, as its link gave it.
     pub bundle: RwSignal<Option<String>>,
+    /// The one-vs-many row's images.
+    pub targets: RwSignal<Targets>,
 }
 
 impl Default for Ui {
@@ -62,6 +65,7 @@ impl Default for Ui {
             link: RwSignal::new(None),
             gallery: RwSignal::new(Vec::new()),
             bundle: RwSignal::new(None),
+            targets: RwSignal::new(Targets::default()),
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct Out {
     pub pairs: RwSignal<Option<Arc<PairsView>>>,
     /// Why the pinned cell and the other panel's cell are alike.
     pub why: RwSignal<Option<Arc<WhyView>>>,
+    /// The one-vs-many row, one item per image.
+    pub row: RwSignal<Vec<Arc<RowItem>>>,
     /// Why there is no segmentation yet.
     pub seg_hint: RwSignal<Option<String>>,
     /// Feature time per (image id, size): milliseconds, for the panel captions.
@@ -105,6 +111,7 @@ impl Default for Out {
             pca: RwSignal::new(None),
             pairs: RwSignal::new(None),
             why: RwSignal::new(None),
+            row: RwSignal::new(Vec::new()),
             seg_hint: RwSignal::new(None),
             feature_ms: RwSignal::new(Vec::new()),
             busy: RwSignal::new(None),

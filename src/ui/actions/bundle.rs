@@ -97,6 +97,13 @@ pub async fn show(ctx: Ctx, b: &OpenBundle, names: [Option<&str>; 2]) -> Result<
     Ok(())
 }
 
+/// One image of the bundle for the one-vs-many row, its baked features kept by the engine.
+pub async fn load_baked(ctx: Ctx, b: &OpenBundle, name: &str) -> Result<PanelImage, String> {
+    let l = load(ctx, b, name).await?;
+    ctx.engine().add_baked(l.image.id, l.baked);
+    Ok(l.image)
+}
+
 /// Fetches, checks and decodes one image of the bundle.
 async fn load(ctx: Ctx, b: &OpenBundle, name: &str) -> Result<Loaded, String> {
     let m = &b.manifest;

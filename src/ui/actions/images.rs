@@ -27,6 +27,19 @@ pub async fn load_bytes(
     bytes: Vec<u8>,
     link: Option<String>,
 ) -> Result<(), String> {
+    let img = decode_image(ctx, name, bytes, link).await?;
+    set_image(ctx, side, Some(img));
+    Ok(())
+}
+
+/// Decodes `bytes` into an image for a panel or the one-vs-many row (with a fresh id and an
+/// object URL for its `<img>`); `link` is what links will call it.
+pub async fn decode_image(
+    ctx: Ctx,
+    name: String,
+    bytes: Vec<u8>,
+    link: Option<String>,
+) -> Result<PanelImage, String> {
     ctx.out.busy.set(Some(Busy {
         label: format!("decoding {name}"),
         fraction: None,
@@ -39,22 +52,16 @@ pub async fn load_bytes(
     let (width, height) = rgb.dimensions();
     let url = object_url(&bytes)?;
     let id = ctx.engine().next_id();
-    let bytes = Arc::from(bytes);
-    set_image(
-        ctx,
-        side,
-        Some(PanelImage {
-            id,
-            name,
-            link,
-            width,
-            height,
-            url,
-            rgb: Arc::new(rgb),
-            bytes,
-        }),
-    );
-    Ok(())
+    Ok(PanelImage {
+        id,
+        name,
+        link,
+        width,
+        height,
+        url,
+        rgb: Arc::new(rgb),
+        bytes: Arc::from(bytes),
+    })
 }
 
 /// Reads a visitor's file and shows it in `side`; failures become messages.
@@ -110,7 +117,10 @@ pub fn set_image(ctx: Ctx, side: Side, img: Option<PanelImage>) {
         let shown = ui
             .images
             .iter()
-            .any(|s| s.with_untracked(|i| i.as_ref().is_some_and(|i| i.id == old.id)));
+            .any(|s| s.with_untracked(|i| i.as_ref().is_some_and(|i| i.id == old.id)))
+            || ui
+                .targets
+                .with_untracked(|t| t.images.iter().any(|i| i.id == old.id));
         if !shown {
             revoke(&old.url);
         }

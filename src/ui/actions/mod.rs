@@ -10,4 +10,5 @@ pub mod images;
 pub mod masks;
 pub mod models;
 pub mod startup;
+pub mod targets;
 pub mod view;

@@ -112,6 +112,17 @@ pub fn follow_link(ctx: Ctx) {
 /// going on without it) and the images of both panels. Returns whether both panels now have a
 /// bundle's baked features.
 pub async fn open_view(ctx: Ctx, v: LinkView) -> bool {
+    let row = v.targets.clone();
+    let baked = open_panels(ctx, v).await;
+    // The row fills in after the panels, without holding up their first heatmap.
+    if let Some(names) = row {
+        spawn_local(super::targets::open_row(ctx, names));
+    }
+    baked
+}
+
+/// [`open_view`]'s bundle and panels.
+async fn open_panels(ctx: Ctx, v: LinkView) -> bool {
     let opened = match &v.bundle {
         Some(address)
             if ctx.engine().bundle().map(|b| b.address.clone()).as_ref() != Some(address) =>

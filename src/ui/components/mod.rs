@@ -13,6 +13,7 @@ pub mod readout;
 pub mod segment_controls;
 pub mod status_bar;
 pub mod strip;
+pub mod targets;
 pub mod toolbar;
 pub mod view_picker;
 pub mod why;

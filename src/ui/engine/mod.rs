@@ -1,11 +1,12 @@
 //! The engine: the device, the model, the feature cache and the worker's state — what is not
 //! reactive (and not `Send`). The worker (`worker`) brings the results up to the request;
-//! `explore`, `views`, `why` and `segment` compute them.
+//! `explore`, `views`, `why`, `targets` and `segment` compute them.
 
 mod explore;
 mod probe;
 mod segment;
 pub mod sinks;
+mod targets;
 mod views;
 mod why;
 pub mod worker;
@@ -130,8 +131,8 @@ impl Engine {
             sources: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
             loads: RefCell::new(Tickets::default()),
-            // Two panels plus a few recent sizes to switch back to.
-            cache: RefCell::new(FeatureCache::new(4)),
+            // Two panels, the one-vs-many row and a few recent sizes to switch back to.
+            cache: RefCell::new(FeatureCache::new(4 + crate::session::targets::MAX_TARGETS)),
             schedule: RefCell::new(Latest::default()),
             keys: RefCell::new(Keys::default()),
             last_mask: RefCell::new(None),

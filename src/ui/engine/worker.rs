@@ -3,7 +3,7 @@
 //! what is already current (`session::keys`).
 
 use super::sinks::Sinks;
-use super::{Engine, explore, segment, views, why};
+use super::{Engine, explore, segment, targets, views, why};
 use crate::compute::{DeviceError, read_vec};
 use crate::model::{Block, ResNet};
 use crate::oneshot::ImageFeatures;
@@ -38,7 +38,13 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
         // Nothing runs before the device is up (images and a bundle load meanwhile).
         return;
     }
-    let shown: Vec<u32> = r.images.iter().flatten().map(|i| i.id).collect();
+    let shown: Vec<u32> = r
+        .images
+        .iter()
+        .flatten()
+        .chain(&r.targets)
+        .map(|i| i.id)
+        .collect();
     // Features of images no panel shows any more are freed.
     e.cache.borrow_mut().keep_images(&shown);
     e.baked.borrow_mut().retain(|(id, _)| shown.contains(id));
@@ -52,6 +58,7 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
         out.pca.set(None);
         out.pairs.set(None);
         out.why.set(None);
+        out.row.set(Vec::new());
         e.forget_results();
         return;
     };
@@ -100,6 +107,9 @@ async fn refresh(e: &Engine, sinks: Sinks, r: &Request) {
             if !e.superseded() {
                 why::run(e, sinks, r, generation, [lf, rf]).await;
             }
+            if !e.superseded() && s.view == crate::session::views::View::Heatmap {
+                targets::run(e, sinks, r, (generation, model.as_ref()), [lf, rf]).await;
+            }
         }
         Mode::Segment => segment::run(e, sinks, r, generation, [lf, rf]).await,
     }
@@ -118,7 +128,7 @@ fn needed_note(img: &PanelImage, size: u32, blocks: &[Block]) -> String {
 /// The features of `img` for `needed` at `size`, and the name of the network they are from:
 /// baked ones when they serve, else the model's (cached or computed with progress); `None` when
 /// neither is at hand (no model loaded yet).
-async fn features(
+pub(super) async fn features(
     e: &Engine,
     sinks: Sinks,
     model: Option<&(u32, Rc<ResNet>)>,
