@@ -14,6 +14,8 @@ use super::side::Side;
 use super::views::{MAX_PAIRS, PcaScope, View};
 use crate::colormap::{Colormap, Range};
 use crate::model::Block;
+use crate::oneshot::Method;
+use crate::segment::Threshold;
 
 /// What a link asks for; `None` fields keep the page's current choices.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -36,6 +38,10 @@ pub struct LinkView {
     pub opacity: Option<f64>,
     /// Explore or segment.
     pub mode: Option<Mode>,
+    /// Segmentation's recipe.
+    pub method: Option<Method>,
+    /// Segmentation's threshold (`rule=fixed&cut=0.17`, `rule=mid`, `rule=otsu`).
+    pub threshold: Option<Threshold>,
     /// Explore's picture: heatmap, PCA colours or correspondences.
     pub view: Option<View>,
     /// PCA over both images or each alone.
@@ -104,6 +110,15 @@ pub fn fragment(r: &Request) -> String {
     parts.push(format!("k={}", s.top_k));
     parts.push(format!("opacity={:.2}", s.opacity));
     parts.push(format!("mode={}", s.mode.name()));
+    if s.mode == Mode::Segment {
+        parts.push(format!("method={}", s.method.name()));
+        parts.push(format!("rule={}", super::threshold::rule_name(s.threshold)));
+        if let Threshold::Fixed(t) = s.threshold {
+            // Rust's shortest form of an f32 reads back as the same f32: a cut picked on the
+            // IoU curve comes back exactly.
+            parts.push(format!("cut={t}"));
+        }
+    }
     // The heatmap is the default: links that show it stay as they were before the other views.
     if s.view != View::Heatmap {
         parts.push(format!("view={}", s.view.name()));
@@ -143,6 +158,7 @@ pub fn parse(fragment: &str) -> LinkView {
     let fragment = fragment.trim_start_matches('#');
     let mut v = LinkView::default();
     let mut right = false;
+    let (mut rule, mut cut) = (None, None);
     for part in fragment.split('&') {
         let Some((k, raw)) = part.split_once('=') else {
             continue;
@@ -163,6 +179,14 @@ pub fn parse(fragment: &str) -> LinkView {
             "k" => v.top_k = val.parse().ok().filter(|k| (1..=20).contains(k)),
             "opacity" => v.opacity = val.parse().ok().filter(|o: &f64| (0.0..=1.0).contains(o)),
             "mode" => v.mode = val.parse().ok(),
+            "method" => v.method = val.parse().ok(),
+            "rule" => rule = Some(val),
+            "cut" => {
+                cut = val
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|c| c.is_finite() && c.abs() <= 4.0)
+            }
             "view" => v.view = val.parse().ok(),
             "pca" => v.pca = val.parse().ok(),
             "pairs" => v.pairs = val.parse().ok().filter(|n| (1..=MAX_PAIRS).contains(n)),
@@ -182,6 +206,11 @@ pub fn parse(fragment: &str) -> LinkView {
             _ => {}
         }
     }
+    v.threshold = match rule.as_deref() {
+        Some("fixed") => cut.map(Threshold::Fixed),
+        Some(r @ ("mid" | "otsu")) => r.parse().ok(),
+        _ => None,
+    };
     // `side` may come before or after `cell`.
     if right && let Some((side, _)) = v.pin.as_mut() {
         *side = Side::Right;
@@ -211,6 +240,14 @@ impl LinkView {
         }
         if let Some(m) = self.mode {
             s.mode = m;
+        }
+        if let Some(m) = self.method {
+            s.set_method(m);
+        }
+        match self.threshold {
+            Some(Threshold::Fixed(t)) => s.set_fixed(t),
+            Some(t) => s.threshold = t,
+            None => {}
         }
         if let Some(v) = self.view {
             s.view = v;
@@ -270,7 +307,8 @@ mod tests {
         assert_eq!(
             f,
             "model=my%20weights.bpk&block=layer3&size=512&cell=20,11&side=right&cmap=magma&\
-             range=stretch&k=7&opacity=0.40&mode=segment&bundle=figs%2Fcat&left=chelsea.png&right="
+             range=stretch&k=7&opacity=0.40&mode=segment&method=plain&rule=mid&bundle=figs%2Fcat&\
+             left=chelsea.png&right="
         );
         let v = parse(&format!("#{f}"));
         assert_eq!(v.targets, None, "no row, no key");
@@ -369,5 +407,36 @@ mod tests {
             8
         );
         assert_eq!(parse("targets=").targets, Some(vec![]));
+    }
+
+    #[test]
+    fn a_cut_picked_on_the_curve_comes_back_exactly() {
+        let mut r = Request::default();
+        r.settings.mode = Mode::Segment;
+        r.settings.set_method(Method::Best);
+        r.settings.set_fixed(0.168_427);
+        let f = fragment(&r);
+        assert!(f.contains("&method=best&rule=fixed&cut=0.168427&"), "{f}");
+        let mut s = Settings::default();
+        parse(&f).apply(&mut s);
+        assert_eq!(
+            (s.method, s.threshold),
+            (Method::Best, Threshold::Fixed(0.168_427))
+        );
+        // A recipe alone brings its own threshold; junk cuts and rules change nothing.
+        let mut s = Settings::default();
+        parse("method=best").apply(&mut s);
+        assert_eq!(s.threshold, Method::Best.default_threshold());
+        for junk in [
+            "rule=fixed",
+            "rule=fixed&cut=NaN",
+            "cut=9&rule=fixed",
+            "rule=median",
+            "method=worst",
+        ] {
+            let mut s = Settings::default();
+            parse(junk).apply(&mut s);
+            assert_eq!(s, Settings::default(), "{junk}");
+        }
     }
 }

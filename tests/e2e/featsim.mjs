@@ -26,6 +26,28 @@ export async function openDefault(opts) {
   return b;
 }
 
+/** A VOC photo of the sample by name (e.g. "2007_000528"). */
+export const vocJpg = (name) => join(VOC, "JPEGImages", `${name}.jpg`);
+/** Its ground-truth mask. */
+export const vocPng = (name) => join(VOC, "SegmentationClass", `${name}.png`);
+
+/**
+ * A fresh browser (`opts` as for harness `open`) on a page with empty panels (a link without
+ * images, so no gallery image is computed first), then the VOC photos `left` and `right` opened
+ * through the panels' file inputs. Returns the harness handle.
+ */
+export async function openVocPair(opts, left, right) {
+  if (!existsSync(vocJpg(left))) throw new Error(`the VOC sample is not at ${VOC}`);
+  const b = await open(opts);
+  await b.page.goto(`${b.url}#left=&right=`);
+  await waitReady(b.page);
+  await b.page.setInputFiles("#left-file", vocJpg(left));
+  await b.page.setInputFiles("#right-file", vocJpg(right));
+  await waitForImage(b.page, "left", `${left}.jpg`);
+  await waitForImage(b.page, "right", `${right}.jpg`);
+  return b;
+}
+
 /** Waits until the device is up and the default weights are on it. */
 export async function waitReady(page) {
   await page.waitForSelector("header h1", { timeout: 30_000 });

@@ -4,27 +4,17 @@
 // image is refused with a message; removing one empties its slot.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { open, SHOTS } from "./harness.mjs";
-import { VOC, clickCell, maxAbsDiff, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+import { SHOTS } from "./harness.mjs";
+import { clickCell, maxAbsDiff, openVocPair, vocJpg as jpg, waitForHeat, waitReady } from "./featsim.mjs";
 
 const SUPPORT = "2007_000528";
 const QUERY = "2007_000876";
 const NINTH = "2007_000256";
-const jpg = (n) => join(VOC, "JPEGImages", `${n}.jpg`);
 
 let b;
 
 before(async () => {
-  assert.ok(existsSync(jpg(SUPPORT)), `the VOC sample is at ${VOC}`);
-  b = await open({ webgpu: false });
-  await b.page.goto(`${b.url}#left=&right=`);
-  await waitReady(b.page);
-  await b.page.setInputFiles("#left-file", jpg(SUPPORT));
-  await b.page.setInputFiles("#right-file", jpg(QUERY));
-  await waitForImage(b.page, "left", `${SUPPORT}.jpg`);
-  await waitForImage(b.page, "right", `${QUERY}.jpg`);
+  b = await openVocPair({ webgpu: false }, SUPPORT, QUERY);
 });
 
 after(async () => {

@@ -4,30 +4,21 @@
 // gives the IoU the page then shows. Each view survives a reload of its link.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { open, SHOTS } from "./harness.mjs";
-import { VOC, clickCell, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
+import { SHOTS } from "./harness.mjs";
+import { clickCell, openVocPair, vocJpg as jpg, vocPng as png, waitForHeat, waitForImage, waitReady } from "./featsim.mjs";
 
 const SUPPORT = "2007_000528";
 const QUERY = "2007_000876";
-const jpg = (n) => join(VOC, "JPEGImages", `${n}.jpg`);
-const png = (n) => join(VOC, "SegmentationClass", `${n}.png`);
 
 let b;
 let tmp;
 
 before(async () => {
-  assert.ok(existsSync(jpg(SUPPORT)), `the VOC sample is at ${VOC}`);
   tmp = mkdtempSync(join(tmpdir(), "featsim-views-"));
-  b = await open({ webgpu: false });
-  await b.page.goto(`${b.url}#left=&right=`);
-  await waitReady(b.page);
-  await b.page.setInputFiles("#left-file", jpg(SUPPORT));
-  await b.page.setInputFiles("#right-file", jpg(QUERY));
-  await waitForImage(b.page, "left", `${SUPPORT}.jpg`);
-  await waitForImage(b.page, "right", `${QUERY}.jpg`);
+  b = await openVocPair({ webgpu: false }, SUPPORT, QUERY);
 });
 
 after(async () => {
@@ -207,6 +198,10 @@ test("IoU curve: its best threshold gives the IoU the page then shows; a click o
   );
   console.log(`IoU curve: best cut ${best.t} → ${best.iou}; the page then shows ${shown} (midpoint ${before})`);
   assert.ok(Math.abs(shown - best.iou) <= 1e-6, `${shown} vs ${best.iou}`);
+  // The cut travels in the link, exactly.
+  const link = await linkOf(page);
+  assert.match(link, /mode=segment&method=plain&rule=fixed&cut=/);
+  assert.ok(Math.abs(Number(link.match(/cut=([^&]+)/)[1]) - Number(best.t)) < 1e-7, link);
   // A click a quarter of the way across cuts at lo + (hi − lo) / 4.
   const plot = page.locator("#iou-curve");
   const [lo, hi] = [Number(await plot.getAttribute("data-lo")), Number(await plot.getAttribute("data-hi"))];

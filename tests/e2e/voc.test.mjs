@@ -3,20 +3,21 @@
 // equals `featsim eval-oneshot --pair` for the same pair, method and threshold.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { open, SHOTS } from "./harness.mjs";
+import { SHOTS } from "./harness.mjs";
 import {
   VOC,
   WEIGHTS,
   clickCell,
   featsim,
   maxAbsDiff,
+  openVocPair,
   readNpy,
+  vocJpg,
+  vocPng,
   waitForHeat,
-  waitForImage,
-  waitReady,
 } from "./featsim.mjs";
 
 // Two cats (class 8): classes.json lists both under "cat", and cat is the most frequent object
@@ -25,27 +26,19 @@ const SUPPORT = "2007_000528";
 const QUERY = "2007_000876";
 const CAT = "8";
 const CELL = [5, 9];
-const jpg = (n) => join(VOC, "JPEGImages", `${n}.jpg`);
-const png = (n) => join(VOC, "SegmentationClass", `${n}.png`);
+const jpg = vocJpg;
+const png = vocPng;
 
 let b;
 let tmp;
 let masksLoaded = false;
 
 before(async () => {
-  assert.ok(existsSync(jpg(SUPPORT)), `the VOC sample is at ${VOC}`);
   tmp = mkdtempSync(join(tmpdir(), "featsim-voc-"));
   // On the CPU backend: this file compares the page's whole pipeline with the CLI's, and two VOC
   // photos' forward passes on SwiftShader cost two minutes. That WebGPU computes what the CPU
   // does is tested in similarity (the same heatmap on both, in one page) and boot.
-  b = await open({ webgpu: false });
-  // Empty panels (a link without images), so no gallery image is computed first.
-  await b.page.goto(`${b.url}#left=&right=`);
-  await waitReady(b.page);
-  await b.page.setInputFiles("#left-file", jpg(SUPPORT));
-  await b.page.setInputFiles("#right-file", jpg(QUERY));
-  await waitForImage(b.page, "left", `${SUPPORT}.jpg`);
-  await waitForImage(b.page, "right", `${QUERY}.jpg`);
+  b = await openVocPair({ webgpu: false }, SUPPORT, QUERY);
 });
 
 after(async () => {

@@ -38,16 +38,14 @@ pub async fn run(
     let Some(sm) = feats[shown.source.index()].get(s.block) else {
         return;
     };
+    let Some(panel_key) = HeatKey::of(r, generation, shown, (0, 0)) else {
+        return clear();
+    };
+    // The panel heatmap's inputs, over a row image instead of the other panel.
     let key_of = |id: u32, dims| HeatKey {
         images: (source.id, id),
-        generation,
-        size: s.size,
-        block: s.block,
-        source: shown.source,
-        cell: shown.cell,
-        cmap: s.cmap,
-        range: s.range,
         dims,
+        ..panel_key.clone()
     };
     // What is already current stays; the rest waits its turn.
     let done = e.keys.borrow().row.clone();
