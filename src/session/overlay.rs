@@ -93,21 +93,21 @@ pub fn colorbar_rgba(cmap: Colormap) -> Vec<u8> {
         .collect()
 }
 
-/// Map `index` of a PCA as one opaque RGB pixel per cell of its `(rows, cols)` grid (the
-/// canvas is stretched over the panel, each cell a block of its colour).
-pub fn pca_side(pca: &Pca, index: usize, (rows, cols): (usize, usize)) -> PcaSide {
+/// Each map of a PCA (`grids`: its (rows, columns), one per map, in the PCA's order) as one
+/// opaque RGB pixel per cell (the canvas is stretched over the panel, each cell a block of its
+/// colour). The colours are scaled once over all the maps, so they compare.
+pub fn pca_sides<const N: usize>(pca: &Pca, grids: [(usize, usize); N]) -> [PcaSide; N] {
     let colours = pca.colours();
-    let rgba = colours[index]
-        .iter()
-        .flat_map(|&[r, g, b]| [r, g, b, 255])
-        .collect();
-    PcaSide {
-        rows,
-        cols,
-        rgba,
+    std::array::from_fn(|i| PcaSide {
+        rows: grids[i].0,
+        cols: grids[i].1,
+        rgba: colours[i]
+            .iter()
+            .flat_map(|&[r, g, b]| [r, g, b, 255])
+            .collect(),
         explained: pca.explained,
-        scores: pca.scores[index].clone(),
-    }
+        scores: pca.scores[i].clone(),
+    })
 }
 
 /// One channel's values over two grids as RGBA (one pixel per cell each), coloured by `cmap`

@@ -1,8 +1,10 @@
 //! The engine: the device, the model, the feature cache and the worker's state — what is not
-//! reactive (and not `Send`). The worker (`worker`) brings the results up to the request;
-//! `explore`, `views`, `why`, `targets` and `segment` compute them.
+//! reactive (and not `Send`). The worker (`worker`) brings the results up to the request, with
+//! the images' features from `features`; `explore`, `views`, `why`, `targets` and `segment`
+//! compute them.
 
 mod explore;
+mod features;
 mod probe;
 mod segment;
 pub mod sinks;

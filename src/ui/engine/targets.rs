@@ -2,8 +2,8 @@
 //! other (each appears as it is done; a newer request stops the rest).
 
 use super::Engine;
+use super::features::features;
 use super::sinks::Sinks;
-use super::worker::features;
 use crate::heatmap::{Style, for_cell};
 use crate::model::ResNet;
 use crate::oneshot::ImageFeatures;

@@ -7,7 +7,7 @@ use crate::analysis::pca::Pca;
 use crate::compute::DeviceError;
 use crate::oneshot::ImageFeatures;
 use crate::session::keys::ViewKey;
-use crate::session::overlay::pca_side;
+use crate::session::overlay::pca_sides;
 use crate::session::request::Request;
 use crate::session::results::{PairsView, PcaSide, PcaView};
 use crate::session::views::{PcaScope, View};
@@ -42,7 +42,7 @@ pub async fn run(
         return clear();
     };
     match s.view {
-        View::Pca => match pca_sides(s.pca, a, b).await {
+        View::Pca => match panel_colours(s.pca, a, b).await {
             Ok(sides) => {
                 out.pairs.set(None);
                 out.pca.set(Some(Arc::new(PcaView {
@@ -72,15 +72,17 @@ pub async fn run(
 }
 
 /// Both panels' colours: one PCA over both grids, or one per grid.
-async fn pca_sides(scope: PcaScope, a: &UnitMap, b: &UnitMap) -> Result<[PcaSide; 2], DeviceError> {
+async fn panel_colours(
+    scope: PcaScope,
+    a: &UnitMap,
+    b: &UnitMap,
+) -> Result<[PcaSide; 2], DeviceError> {
     Ok(match scope {
-        PcaScope::Joint => {
-            let p = Pca::of(&[a, b]).await?;
-            [pca_side(&p, 0, (a.h, a.w)), pca_side(&p, 1, (b.h, b.w))]
+        PcaScope::Joint => pca_sides(&Pca::of(&[a, b]).await?, [(a.h, a.w), (b.h, b.w)]),
+        PcaScope::Each => {
+            let [l] = pca_sides(&Pca::of(&[a]).await?, [(a.h, a.w)]);
+            let [r] = pca_sides(&Pca::of(&[b]).await?, [(b.h, b.w)]);
+            [l, r]
         }
-        PcaScope::Each => [
-            pca_side(&Pca::of(&[a]).await?, 0, (a.h, a.w)),
-            pca_side(&Pca::of(&[b]).await?, 0, (b.h, b.w)),
-        ],
     })
 }
