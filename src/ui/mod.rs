@@ -19,7 +19,7 @@ use crate::compute::Compute;
 use crate::session::embed::is_embed;
 use crate::session::side::Side;
 use actions::images::load_file;
-use actions::startup;
+use actions::{open, startup};
 use browser::files::first_file;
 use browser::location;
 use components::{
@@ -74,7 +74,7 @@ pub fn App() -> impl IntoView {
     });
     // A link opened in the same tab changes only the fragment.
     let hash = window_event_listener(leptos::ev::hashchange, move |_| {
-        startup::follow_link(ctx);
+        open::follow_link(ctx);
     });
     on_cleanup(move || {
         paste.remove();

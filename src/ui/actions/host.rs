@@ -2,7 +2,7 @@
 //! embeds the frame, and events back to it. Only the embedding page's origin (and those the
 //! fragment's `origins=` lists) is listened to and written to; anything else is ignored quietly.
 
-use super::startup::open_view;
+use super::open::open_view;
 use super::view::apply_link;
 use crate::model::Block;
 use crate::session::address::origin_of;

@@ -9,6 +9,7 @@ pub mod host;
 pub mod images;
 pub mod masks;
 pub mod models;
+pub mod open;
 pub mod startup;
 pub mod targets;
 pub mod view;
