@@ -94,7 +94,7 @@ fuzz:
 ## took 6 min 9 s. Two WebGPU files side by side starved Chromium's GPU process: a screenshot
 ## timed out in a cold run, so they never share the machine with each other. Each lane's TAP is
 ## printed when both have ended.
-E2E_WEBGPU := tests/e2e/boot.test.mjs tests/e2e/device-lost.test.mjs tests/e2e/similarity.test.mjs tests/e2e/soak.test.mjs
+E2E_WEBGPU := tests/e2e/boot.test.mjs tests/e2e/device-lost.test.mjs tests/e2e/similarity.test.mjs tests/e2e/soak.test.mjs tests/e2e/views-webgpu.test.mjs
 E2E_OTHER := $(filter-out $(E2E_WEBGPU),$(sort $(wildcard tests/e2e/*.test.mjs)))
 test-e2e:
 	@mkdir -p target/e2e

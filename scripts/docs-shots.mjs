@@ -28,6 +28,6 @@ await shot(
   "view-targets.png",
   "#targets",
 );
-await shot("", () => document.querySelector("#why")?.dataset.cosine && !document.querySelector("#why").hidden, "view-why.png", "#why");
+await shot("why=1", () => document.querySelector("#why")?.dataset.cosine && !document.querySelector("#why").hidden, "view-why.png", "#why");
 if (b.errors.length) console.error(b.errors);
 await b.close();

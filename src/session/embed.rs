@@ -1,8 +1,10 @@
 //! Embedding: whether the page was opened as an embed, and the `<iframe>` snippet for a view.
 
 use super::link::fragment;
+use super::mode::Mode;
 use super::request::Request;
 use super::side::Side;
+use super::views::View;
 
 /// Whether a query string (with or without `?`) asks for the embed view (`embed`, `embed=1`,
 /// `embed=true`).
@@ -38,10 +40,26 @@ pub fn snippet(base: &str, r: &Request) -> String {
         title.push_str(&format!(", {} cell ({row}, {col})", side.name()));
     }
     format!(
-        r#"<iframe src="{}" width="800" height="420" style="border:0" loading="lazy" title="{}"></iframe>"#,
+        r#"<iframe src="{}" width="800" height="{}" style="border:0" loading="lazy" title="{}"></iframe>"#,
         attr(&src),
+        embed_height(r),
         attr(&title)
     )
+}
+
+/// The `<iframe>`'s height in CSS pixels: the panels, and room for the one-vs-many row and "why
+/// alike" when the view has them (an embed scrolls what does not fit).
+pub fn embed_height(r: &Request) -> u32 {
+    let s = &r.settings;
+    let heatmap = s.mode == Mode::Explore && s.view == View::Heatmap;
+    let mut h = 420;
+    if heatmap && !r.targets.is_empty() {
+        h += 170;
+    }
+    if heatmap && s.why && s.pin.is_some() {
+        h += 380;
+    }
+    h
 }
 
 #[cfg(test)]
@@ -72,5 +90,26 @@ mod tests {
         assert!(s.contains(
             r#"title="FeatSim: a&quot;&lt;b&gt;.png (self-similarity) · layer4, left cell (8, 8)""#
         ));
+        assert!(s.contains(r#"height="420""#));
+    }
+
+    #[test]
+    fn the_embed_grows_for_the_row_and_why_alike() {
+        let mut r = Request {
+            images: [Some(image(1, None)), Some(image(2, None))],
+            ..Request::default()
+        };
+        assert_eq!(embed_height(&r), 420);
+        r.targets = vec![image(3, None)];
+        r.settings.why = true;
+        assert_eq!(embed_height(&r), 420 + 170 + 380);
+        r.settings.pin = None;
+        assert_eq!(embed_height(&r), 420 + 170);
+        r.settings.view = View::Pca;
+        assert_eq!(
+            embed_height(&r),
+            420,
+            "neither is shown beside the PCA colours"
+        );
     }
 }

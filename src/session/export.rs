@@ -1,6 +1,6 @@
 //! Downloads' names and the mask download's bytes.
 
-use super::results::{PairsView, PcaSide, PcaView, PredictedMask, SegView};
+use super::results::{MapView, PairsView, PcaSide, PcaView, PredictedMask, SegView, WhyView};
 use image::ImageEncoder;
 use serde_json::json;
 
@@ -18,10 +18,16 @@ pub fn slug(s: &str) -> String {
         .collect()
 }
 
-/// The name of a heatmap download: images, block and cell.
-pub fn heatmap_name(source: &str, target: &str, block: &str, (r, c): (usize, usize)) -> String {
+/// The name of a heatmap download (`ext`: `png` or `json`): images, block and cell.
+pub fn heatmap_name(
+    source: &str,
+    target: &str,
+    block: &str,
+    (r, c): (usize, usize),
+    ext: &str,
+) -> String {
     format!(
-        "featsim-{}-{}-{block}-r{r}c{c}.png",
+        "featsim-{}-{}-{block}-r{r}c{c}.{ext}",
         slug(source),
         slug(target)
     )
@@ -114,6 +120,7 @@ pub fn pairs_json(v: &PairsView, n: usize, images: [&str; 2]) -> String {
         "images": images,
         "grids": v.grids,
         "mutual": v.pairs.len(),
+        "from_object": v.object,
         "pairs": pairs,
     })
     .to_string()
@@ -137,6 +144,43 @@ pub fn curve_json(v: &SegView) -> Option<String> {
     )
 }
 
+/// A heatmap's values as JSON: the cell it is for (on which image), the grid and every cell's
+/// cosine with it (row-major).
+pub fn heatmap_json(m: &MapView, source: &str) -> String {
+    json!({
+        "view": "heatmap",
+        "block": m.block.name(),
+        "size": m.size,
+        "model": m.model,
+        "source": { "image": source, "side": m.source.name(), "cell": [m.cell.0, m.cell.1] },
+        "target": m.image,
+        "rows": m.heat.rows,
+        "cols": m.heat.cols,
+        "values": m.heat.values,
+    })
+    .to_string()
+}
+
+/// "Why alike" as JSON: the two cells, their cosine and each listed channel's share of it.
+pub fn why_json(w: &WhyView, images: [&str; 2]) -> String {
+    let channels: Vec<_> = w
+        .channels
+        .iter()
+        .map(|c| json!({ "channel": c.channel, "share": c.share }))
+        .collect();
+    json!({
+        "view": "why",
+        "block": w.block.name(),
+        "images": images,
+        "pinned": { "side": w.source.name(), "cell": [w.cell.0, w.cell.1] },
+        "other": { "side": w.source.other().name(), "cell": [w.other.0, w.other.1], "hovered": w.hovered },
+        "cosine": w.cosine,
+        "channels_in_block": w.channels_in_block,
+        "channels": channels,
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,7 +188,7 @@ mod tests {
     #[test]
     fn names_and_png() {
         assert_eq!(
-            heatmap_name("my cat.jpg", "coffee.png", "layer4", (5, 9)),
+            heatmap_name("my cat.jpg", "coffee.png", "layer4", (5, 9), "png"),
             "featsim-my_cat-coffee-layer4-r5c9.png"
         );
         assert_eq!(mask_name("2007_000129.jpg"), "featsim-mask-2007_000129.png");
@@ -189,6 +233,7 @@ mod tests {
                     similarity: 0.5,
                 },
             ],
+            object: false,
         };
         let j: serde_json::Value =
             serde_json::from_str(&pairs_json(&v, 1, ["a.png", "b.png"])).unwrap();
@@ -200,5 +245,57 @@ mod tests {
             view_name("pairs", ["my cat.jpg", "b.png"], "layer3", "json"),
             "featsim-pairs-my_cat-b-layer3.json"
         );
+    }
+
+    #[test]
+    fn heatmap_and_why_json_name_cells_and_values() {
+        use crate::session::results::ChannelView;
+        use crate::session::side::Side;
+        let m = MapView {
+            source: Side::Left,
+            cell: (2, 3),
+            block: crate::model::Block::Layer3,
+            size: 512,
+            image: "b.png".into(),
+            model: "ResNet-50".into(),
+            heat: crate::heatmap::Heatmap {
+                rows: 1,
+                cols: 2,
+                values: vec![0.25, -0.5],
+                lo: -1.0,
+                hi: 1.0,
+                width: 0,
+                height: 0,
+                rgba: Vec::new(),
+            },
+            millis: 1.0,
+            pinned: true,
+        };
+        let j: serde_json::Value = serde_json::from_str(&heatmap_json(&m, "a.png")).unwrap();
+        assert_eq!(j["source"]["cell"], json!([2, 3]));
+        assert_eq!(j["values"], json!([0.25, -0.5]));
+        assert_eq!(
+            (j["rows"].as_u64(), j["target"].as_str()),
+            (Some(1), Some("b.png"))
+        );
+        let w = WhyView {
+            source: Side::Right,
+            cell: (1, 1),
+            other: (0, 4),
+            hovered: false,
+            block: crate::model::Block::Layer4,
+            channels_in_block: 2048,
+            cosine: 0.5,
+            grids: [(16, 16), (16, 16)],
+            channels: vec![ChannelView {
+                channel: 7,
+                share: 0.25,
+                thumbs: [Vec::new(), Vec::new()],
+            }],
+        };
+        let j: serde_json::Value = serde_json::from_str(&why_json(&w, ["a", "b"])).unwrap();
+        assert_eq!(j["pinned"]["side"], "right");
+        assert_eq!(j["other"]["cell"], json!([0, 4]));
+        assert_eq!(j["channels"][0], json!({ "channel": 7, "share": 0.25 }));
     }
 }

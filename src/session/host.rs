@@ -70,6 +70,16 @@ fn parse_set(obj: &Map<String, Value>) -> Option<LinkView> {
             .filter(|n| (1..=super::views::MAX_PAIRS as u64).contains(n))?;
         v.pairs = Some(n as usize);
     }
+    if let Some(w) = obj.get("why") {
+        v.why = Some(w.as_bool()?);
+    }
+    if let Some(w) = text("within")? {
+        v.pairs_object = Some(match w {
+            "object" => true,
+            "all" => false,
+            _ => return None,
+        });
+    }
     let side = match text("side")? {
         None | Some("left") => Side::Left,
         Some("right") => Side::Right,
@@ -229,13 +239,20 @@ mod tests {
         assert_eq!(v.cmap, Some(Colormap::Magma));
         assert_eq!(v.images, [Some("plane.jpg".into()), None]);
         assert_eq!(v.size, None);
-        let c = parse_command(&json!({"type": "featsim:set", "view": "pairs", "pairs": 12}));
+        let c = parse_command(
+            &json!({"type": "featsim:set", "view": "pairs", "pairs": 12, "within": "object", "why": true}),
+        );
         let Some(HostCommand::Set(v)) = c else {
             panic!("{c:?}")
         };
         assert_eq!(
-            (v.view, v.pairs),
-            (Some(crate::session::views::View::Pairs), Some(12))
+            (v.view, v.pairs, v.pairs_object, v.why),
+            (
+                Some(crate::session::views::View::Pairs),
+                Some(12),
+                Some(true),
+                Some(true)
+            )
         );
         assert_eq!(
             parse_command(&json!({"type": "featsim:ping"})),
@@ -270,6 +287,8 @@ mod tests {
             json!({"type": "featsim:set", "view": "pairs", "pairs": 0}),
             json!({"type": "featsim:set", "pairs": 101}),
             json!({"type": "featsim:set", "pairs": "5"}),
+            json!({"type": "featsim:set", "why": 1}),
+            json!({"type": "featsim:set", "within": "mask"}),
         ] {
             assert_eq!(parse_command(&bad), None, "{bad}");
         }

@@ -39,18 +39,23 @@ pub fn threshold_at(fx: f64, lo: f32, hi: f32) -> f32 {
     lo + (hi - lo) * fx.clamp(0.0, 1.0) as f32
 }
 
-/// The SVG path of the curve (`M x,y L x,y …`).
-pub fn curve_path(curve: &IouCurve) -> String {
+/// The curve's points in plot units, lowest threshold first.
+pub fn curve_points(curve: &IouCurve) -> Vec<(f64, f64)> {
     let (lo, hi) = ends(&curve.thresholds);
     curve
         .thresholds
         .iter()
         .zip(&curve.ious)
+        .map(|(&t, &iou)| (x_of(t, lo, hi), (1.0 - iou) * HEIGHT))
+        .collect()
+}
+
+/// The SVG path of the curve (`M x,y L x,y …`).
+pub fn curve_path(curve: &IouCurve) -> String {
+    curve_points(curve)
+        .iter()
         .enumerate()
-        .map(|(i, (&t, &iou))| {
-            let cmd = if i == 0 { 'M' } else { 'L' };
-            format!("{cmd}{:.1},{:.1}", x_of(t, lo, hi), (1.0 - iou) * HEIGHT)
-        })
+        .map(|(i, (x, y))| format!("{}{x:.1},{y:.1}", if i == 0 { 'M' } else { 'L' }))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -77,6 +77,8 @@ pub struct ViewKey {
     pub view: View,
     /// PCA scope (only when the view is PCA).
     pub pca: Option<PcaScope>,
+    /// The object the correspondences must start in (only when asked for and marked).
+    pub object: Option<SupportKey>,
 }
 
 impl ViewKey {
@@ -91,6 +93,10 @@ impl ViewKey {
             block: s.block,
             view: s.view,
             pca: (s.view == View::Pca).then_some(s.pca),
+            object: (s.view == View::Pairs && s.pairs_object)
+                .then(|| r.support())
+                .flatten()
+                .map(|o| SupportKey::of(&o)),
         })
     }
 }
@@ -111,6 +117,16 @@ pub enum SupportKey {
     Loaded(u32, u8),
     /// Painted cells on a grid.
     Painted(usize, Vec<bool>),
+}
+
+impl SupportKey {
+    /// The key of an object.
+    pub fn of(support: &Support) -> Self {
+        match support {
+            Support::Mask(m, c) => SupportKey::Loaded(m.version, *c),
+            Support::Painted(p) => SupportKey::Painted(p.grid, p.cells.clone()),
+        }
+    }
 }
 
 /// A segmentation's inputs.
@@ -148,10 +164,7 @@ impl SegKey {
             block: s.block,
             method: s.method,
             threshold: format!("{:?}", s.threshold),
-            support: match support {
-                Support::Mask(m, c) => SupportKey::Loaded(m.version, *c),
-                Support::Painted(p) => SupportKey::Painted(p.grid, p.cells.clone()),
-            },
+            support: SupportKey::of(support),
             truth: r.truth().map(|(m, c)| (m.version, c)),
             dims,
         })
@@ -227,10 +240,21 @@ mod tests {
         r.settings.pca = PcaScope::Each;
         assert_eq!(
             ViewKey::of(&r, 1),
-            Some(pairs),
+            Some(pairs.clone()),
             "how many are drawn is not an input"
         );
+        // Restricting to the object is an input once there is an object, and painting more of
+        // it changes the key.
+        r.settings.pairs_object = true;
+        assert_eq!(ViewKey::of(&r, 1), Some(pairs.clone()), "no object yet");
+        r.painted = crate::session::paint::Painted::empty(2);
+        r.painted.cells[3] = true;
+        let object = ViewKey::of(&r, 1).unwrap();
+        assert!(matches!(object.object, Some(SupportKey::Painted(2, _))));
+        r.painted.cells[0] = true;
+        assert_ne!(ViewKey::of(&r, 1), Some(object));
         r.settings.view = View::Pca;
+        assert_eq!(ViewKey::of(&r, 1).unwrap().object, None);
         assert_eq!(ViewKey::of(&r, 1).unwrap().pca, Some(PcaScope::Each));
     }
 }

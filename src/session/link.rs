@@ -48,6 +48,10 @@ pub struct LinkView {
     pub pca: Option<PcaScope>,
     /// Correspondences drawn, 1..=[`MAX_PAIRS`].
     pub pairs: Option<usize>,
+    /// Only the correspondences from the marked object (`within=object`).
+    pub pairs_object: Option<bool>,
+    /// "Why alike" shown (`why=1`).
+    pub why: Option<bool>,
     /// Per side: `Some("")` for "no image" (a visitor's file), `Some(name)` for a gallery file,
     /// an image of the bundle, or a same-origin address (`images/plane.jpg`).
     pub images: [Option<String>; 2],
@@ -128,6 +132,12 @@ pub fn fragment(r: &Request) -> String {
     }
     if s.view == View::Pairs {
         parts.push(format!("pairs={}", s.pairs));
+        if s.pairs_object {
+            parts.push("within=object".into());
+        }
+    }
+    if s.view == View::Heatmap && s.why {
+        parts.push("why=1".into());
     }
     if let Some(b) = &r.bundle {
         parts.push(format!("bundle={}", encode(b)));
@@ -190,6 +200,20 @@ pub fn parse(fragment: &str) -> LinkView {
             "view" => v.view = val.parse().ok(),
             "pca" => v.pca = val.parse().ok(),
             "pairs" => v.pairs = val.parse().ok().filter(|n| (1..=MAX_PAIRS).contains(n)),
+            "within" => {
+                v.pairs_object = match val.as_str() {
+                    "object" => Some(true),
+                    "all" => Some(false),
+                    _ => None,
+                }
+            }
+            "why" => {
+                v.why = match val.as_str() {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                }
+            }
             "left" => v.images[0] = Some(val),
             "right" => v.images[1] = Some(val),
             "bundle" => v.bundle = Some(val).filter(|b| !b.is_empty()),
@@ -258,6 +282,12 @@ impl LinkView {
         if let Some(n) = self.pairs {
             s.pairs = n;
         }
+        if let Some(o) = self.pairs_object {
+            s.pairs_object = o;
+        }
+        if let Some(w) = self.why {
+            s.why = w;
+        }
         grids
     }
 }
@@ -324,11 +354,14 @@ mod tests {
         r.settings.mode = Mode::Explore;
         for (view, extra) in [
             (View::Pca, "&view=pca&pca=each&"),
-            (View::Pairs, "&view=pairs&pairs=35&"),
+            (View::Pairs, "&view=pairs&pairs=35&within=object&"),
+            (View::Heatmap, "&why=1&"),
         ] {
             r.settings.view = view;
             r.settings.pca = PcaScope::Each;
             r.settings.pairs = 35;
+            r.settings.pairs_object = true;
+            r.settings.why = true;
             let f = fragment(&r);
             assert!(f.contains(extra), "{f}");
             let mut s = Settings::default();
@@ -336,6 +369,8 @@ mod tests {
             assert_eq!(s.view, view);
             assert_eq!(s.pca == PcaScope::Each, view == View::Pca, "{f}");
             assert_eq!(s.pairs == 35, view == View::Pairs, "{f}");
+            assert_eq!(s.pairs_object, view == View::Pairs, "{f}");
+            assert_eq!(s.why, view == View::Heatmap, "{f}");
         }
     }
 
@@ -351,6 +386,7 @@ mod tests {
             "block=layer9&size=12345&cmap=plaid&range=wide&mode=paint&k=0&k=99&opacity=2",
             "opacity=NaN&opacity=inf&k=-1&size=-512",
             "view=PCA&view=&pca=both&pairs=0&pairs=101&pairs=-3&pairs=1e3",
+            "within=Object&within=&why=true&why=2",
             "cell=99999999999999999999999,1",
             "cell=1&cell=,&cell=a,b&cell=1,2,3",
             "unknown=1&another=%zz&x",

@@ -6,13 +6,14 @@
 //!
 //! Leaves first: `side`, `mode`, `limits`, `address`, `geometry`, `paint`, `image`, `settings`, `threshold`, `views`; then
 //! what builds on them: `request`, `keys`, `link`, `overlay`, `schedule`, `cache`, `messages`,
-//! `progress`, `results`, `iou_plot`, `embed`, `export`, `gallery`, `models`, `targets`, `host` (the embed's
+//! `progress`, `results`, `iou_plot`, `embed`, `export`, `figure`, `gallery`, `models`, `targets`, `host` (the embed's
 //! postMessage API).
 
 pub mod address;
 pub mod cache;
 pub mod embed;
 pub mod export;
+pub mod figure;
 pub mod gallery;
 pub mod geometry;
 pub mod host;

@@ -4,7 +4,7 @@
 use super::geometry::{Cell, clamp_cell};
 use super::image::{LoadedMask, PanelImage};
 use super::models::ModelRef;
-use super::paint::Painted;
+use super::paint::{COVERAGE_CUT, Painted};
 use super::settings::Settings;
 use super::side::Side;
 
@@ -85,6 +85,20 @@ impl Request {
         }
     }
 
+    /// The cells of a `grid`×`grid` grid on the left that the object covers (at least half of
+    /// each, as painting has it); `None` without an object.
+    pub fn support_cells(&self, grid: usize) -> Option<Vec<bool>> {
+        Some(match self.support()? {
+            Support::Mask(m, class) => {
+                crate::resample::cell_coverage(&crate::masks::class_mask(&m.labels, class), grid)
+                    .into_iter()
+                    .map(|c| c >= COVERAGE_CUT)
+                    .collect()
+            }
+            Support::Painted(p) => p.regrid(grid).cells,
+        })
+    }
+
     /// The ground truth and its object class, when loaded.
     pub fn truth(&self) -> Option<(&LoadedMask, u8)> {
         self.masks[1]
@@ -150,8 +164,15 @@ pub(crate) mod tests {
             version: 7,
             labels: Arc::new(GrayImage::new(4, 3)),
         };
+        assert_eq!(r.support_cells(2).unwrap(), [true, false, false, false]);
+        assert_eq!(
+            r.support_cells(4).unwrap()[..5],
+            [true, true, false, false, true]
+        );
         r.masks[0] = Some(mask.clone());
         assert_eq!(r.support(), Some(Support::Mask(mask.clone(), 8)));
+        // The mask's labels are all 0 (no class 8): no cell is the object.
+        assert_eq!(r.support_cells(2).unwrap(), [false; 4]);
         r.settings.class = Some(15);
         assert_eq!(r.support(), Some(Support::Mask(mask, 15)));
         assert_eq!(r.truth(), None);

@@ -185,8 +185,11 @@ pub struct PairsView {
     pub size: u32,
     /// Left and right grids, (rows, columns).
     pub grids: [(usize, usize); 2],
-    /// Every mutual pair, most similar first (the page draws the first few).
+    /// Every mutual pair, most similar first (the page draws the first few); with `object`, only
+    /// those whose left cell lies in the marked object.
     pub pairs: Vec<Pair>,
+    /// Whether the pairs were restricted to the object marked on the left.
+    pub object: bool,
 }
 
 /// A predicted mask at the query's own size (for the download).

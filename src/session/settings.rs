@@ -43,6 +43,11 @@ pub struct Settings {
     pub pca: PcaScope,
     /// Explore: how many correspondences to draw, 1..=[`super::views::MAX_PAIRS`].
     pub pairs: usize,
+    /// Explore: only the correspondences that start in the object marked on the left (the
+    /// painted cells or the loaded mask of segmentation).
+    pub pairs_object: bool,
+    /// Explore: "why alike" shown under the panels.
+    pub why: bool,
 }
 
 impl Default for Settings {
@@ -65,6 +70,8 @@ impl Default for Settings {
             view: View::Heatmap,
             pca: PcaScope::Joint,
             pairs: DEFAULT_PAIRS,
+            pairs_object: false,
+            why: false,
         }
     }
 }

@@ -26,6 +26,20 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Clicks `button` and returns the download's suggested name and its bytes. */
+async function download(page, button) {
+  const [d] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+  const file = join(tmp, d.suggestedFilename());
+  await d.saveAs(file);
+  return { name: d.suggestedFilename(), bytes: readFileSync(file) };
+}
+
+/** A PNG's width and height from its header (and that it is one). */
+function pngSize(bytes) {
+  assert.equal(bytes.subarray(1, 4).toString("latin1"), "PNG");
+  return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+}
+
 /** The link to the current view ("Copy link" writes it into #link). */
 async function linkOf(page) {
   await page.click("#copy-link");
@@ -111,13 +125,21 @@ test("correspondences: lines and marks for the top pairs, each one's cosine the 
   await page.locator("#pairs-n").dispatchEvent("change");
   await page.waitForFunction(() => document.querySelectorAll("svg.pair-lines line").length === Math.min(3, 20));
   assert.match(await linkOf(page), /view=pairs&pairs=3/);
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#view-json")]);
-  assert.equal(download.suggestedFilename(), `featsim-pairs-${SUPPORT}-${QUERY}-layer4.json`);
-  const file = join(tmp, "pairs.json");
-  await download.saveAs(file);
-  const json = JSON.parse(readFileSync(file, "utf8"));
+  const pj = await download(page, "#view-json");
+  assert.equal(pj.name, `featsim-pairs-${SUPPORT}-${QUERY}-layer4.json`);
+  const json = JSON.parse(pj.bytes.toString("utf8"));
   assert.equal(json.pairs.length, 3);
   assert.deepEqual(json.pairs[0].left, lines[0].left.split(",").map(Number));
+  // The figure: both photos 512 high side by side (24 apart), a caption strip under them.
+  const pp = await download(page, "#view-png");
+  assert.equal(pp.name, `featsim-pairs-${SUPPORT}-${QUERY}-layer4.png`);
+  const photos = await page.evaluate(() =>
+    ["left", "right"].map((s) => {
+      const img = document.querySelector(`#${s}-stage img`);
+      return Math.round((512 * img.naturalWidth) / img.naturalHeight);
+    }),
+  );
+  assert.deepEqual(pngSize(pp.bytes), [photos[0] + 24 + photos[1], 548]);
   // The strongest pair's cosine is the heatmap of its left cell at its right cell.
   await page.selectOption("#view", "heatmap");
   const [r, c] = lines[0].left.split(",").map(Number);
@@ -128,7 +150,15 @@ test("correspondences: lines and marks for the top pairs, each one's cosine the 
   assert.ok(Math.abs(v - sims[0]) < 1e-5, `heatmap ${v} vs pair ${sims[0]}`);
   // …and that right cell is the best match of the row.
   assert.equal(Math.max(...m.values), v);
-  // Why alike: with no pointer on the right, the best match — here the pair's right cell.
+  // The map's values as JSON: what the page shows.
+  const hj = await download(page, "#right-heat-json");
+  assert.equal(hj.name, `featsim-${SUPPORT}-${QUERY}-layer4-r${r}c${c}.json`);
+  const hv = JSON.parse(hj.bytes.toString("utf8"));
+  assert.deepEqual([hv.rows, hv.cols, hv.source.cell], [m.rows, m.cols, [r, c]]);
+  assert.ok(hv.values.every((x, i) => Math.abs(x - m.values[i]) < 1e-6), "JSON values = the heatmap's");
+  // Why alike (asked for): with no pointer on the right, the best match — here the pair's right cell.
+  assert.equal(await page.locator("#why").isHidden(), true, "why alike waits to be asked for");
+  await page.check("#why-toggle");
   const why = async (other) =>
     (
       await page.waitForFunction(
@@ -149,6 +179,15 @@ test("correspondences: lines and marks for the top pairs, each one's cosine the 
   // ReLU features: every share is ≥ 0, so the top 8 carry at most the whole cosine.
   assert.ok(shares.reduce((a, x) => a + x, 0) <= Number(w.cosine) + 1e-5);
   assert.equal(await page.locator("#why canvas.thumb").count(), 16);
+  // Its downloads (before pointing anywhere: the pointer on a button is on no cell).
+  const wj = JSON.parse((await download(page, "#why-json")).bytes.toString("utf8"));
+  assert.equal(wj.other.cell.join(","), lines[0].right);
+  assert.equal(wj.channels.map((x) => x.channel).join(","), w.channels);
+  const wp = await download(page, "#why-png");
+  assert.equal(wp.name, `featsim-why-${SUPPORT}-${QUERY}-layer4.png`);
+  // A header, the photos' row and one row per channel.
+  assert.deepEqual(pngSize(wp.bytes), [200 + 2 * 172 - 4, 56 + 9 * 172]);
+  assert.match(await linkOf(page), /&why=1&/);
   // Pointing at another right cell asks about that one.
   const { rows, cols, box } = await (async () => {
     const el = page.locator("#right-stage");
@@ -158,6 +197,7 @@ test("correspondences: lines and marks for the top pairs, each one's cosine the 
   const w2 = await why("3,2");
   assert.ok(Math.abs(Number(w2.cosine) - m.values[3 * m.cols + 2]) < 1e-5, `${w2.cosine} vs ${m.values[3 * m.cols + 2]}`);
   await page.locator("#why").screenshot({ path: `${SHOTS}/view-why.png` });
+
   assert.deepEqual(b.errors, [], "console errors");
 });
 
@@ -202,6 +242,9 @@ test("IoU curve: its best threshold gives the IoU the page then shows; a click o
   const link = await linkOf(page);
   assert.match(link, /mode=segment&method=plain&rule=fixed&cut=/);
   assert.ok(Math.abs(Number(link.match(/cut=([^&]+)/)[1]) - Number(best.t)) < 1e-7, link);
+  const cp = await download(page, "#curve-png");
+  assert.equal(cp.name, `featsim-iou-curve-${SUPPORT}-${QUERY}-plain.png`);
+  assert.deepEqual(pngSize(cp.bytes), [48 + 720 + 16, 36 + 270 + 40]);
   // A click a quarter of the way across cuts at lo + (hi − lo) / 4.
   const plot = page.locator("#iou-curve");
   const [lo, hi] = [Number(await plot.getAttribute("data-lo")), Number(await plot.getAttribute("data-hi"))];
@@ -213,5 +256,43 @@ test("IoU curve: its best threshold gives the IoU the page then shows; a click o
     want,
     { timeout: 30_000 },
   );
+  assert.deepEqual(b.errors, [], "console errors");
+});
+
+test("correspondences from the marked object: a subset of all pairs, those that start in it", async () => {
+  const { page } = b;
+  // The support mask loaded in segmentation above is the object.
+  await page.check("#mode-explore");
+  await page.selectOption("#view", "pairs");
+  await page.fill("#pairs-n", "100");
+  await page.locator("#pairs-n").dispatchEvent("change");
+  const pairsJson = async (fromObject) => {
+    await page.waitForFunction(
+      (o) => document.querySelectorAll("svg.pair-lines line").length > 0 && document.querySelector("#pairs-object").checked === o,
+      fromObject,
+      { timeout: 240_000, polling: 250 },
+    );
+    for (;;) {
+      const j = JSON.parse((await download(page, "#view-json")).bytes.toString("utf8"));
+      if (j.from_object === fromObject) return j;
+      await page.waitForTimeout(250);
+    }
+  };
+  const all = await pairsJson(false);
+  assert.equal(await page.locator("#pairs-object").isEnabled(), true);
+  await page.check("#pairs-object");
+  const inObject = await pairsJson(true);
+  const key = (p) => `${p.left}|${p.right}`;
+  const everyPair = new Set(all.pairs.map(key));
+  console.log(`pairs from the object: ${inObject.mutual} of ${all.mutual} mutual pairs`);
+  assert.ok(inObject.mutual > 0 && inObject.mutual < all.mutual, `${inObject.mutual} of ${all.mutual}`);
+  assert.ok(inObject.pairs.every((p) => everyPair.has(key(p))), "each is one of all the pairs");
+  assert.match(await linkOf(page), /view=pairs&pairs=100&within=object/);
+  await page.screenshot({ path: `${SHOTS}/view-pairs-object.png` });
+  // Forgetting the object turns the restriction off (nothing to restrict to).
+  await page.check("#mode-segment");
+  await page.click("#clear-left");
+  await page.check("#mode-explore");
+  assert.equal(await page.locator("#pairs-object").isDisabled(), true);
   assert.deepEqual(b.errors, [], "console errors");
 });

@@ -1,13 +1,17 @@
-//! Downloads: the heatmap over its image (as shown, at overlay size) and the predicted mask (at
-//! the query's own size, object 255, background 0).
+//! Downloads: the heatmap over its image (as shown, at overlay size) and its values, the
+//! predicted mask (at the query's own size, object 255, background 0), and each view's figure
+//! (PNG, drawn from `session::figure`) and numbers (JSON).
 
 use crate::session::export::{
-    curve_json, heatmap_name, mask_name, mask_png, pairs_json, pca_json, pca_png, view_name,
+    curve_json, heatmap_json, heatmap_name, mask_name, mask_png, pairs_json, pca_json, pca_png,
+    view_name, why_json,
 };
+use crate::session::figure::{self, Figure};
 use crate::session::side::Side;
 use crate::ui::browser::canvas::png_blob;
 use crate::ui::browser::download::{blob, save};
 use crate::ui::browser::fetch::js_message;
+use crate::ui::browser::figure::{panel_photo, png as figure_png};
 use crate::ui::ctx::Ctx;
 use crate::ui::notify;
 use leptos::prelude::*;
@@ -23,7 +27,7 @@ pub fn heatmap(ctx: Ctx, side: Side, image: HtmlImageElement, heat: HtmlCanvasEl
     let source = ctx.ui.images[m.source.index()]
         .with_untracked(|i| i.as_ref().map(|i| i.name.clone()))
         .unwrap_or_default();
-    let name = heatmap_name(&source, &m.image, m.block.name(), m.cell);
+    let name = heatmap_name(&source, &m.image, m.block.name(), m.cell, "png");
     let opacity = ctx.ui.settings.with_untracked(|s| s.opacity);
     spawn_local(async move {
         if let Err(e) = heatmap_png(image, heat, opacity, name).await {
@@ -116,6 +120,90 @@ pub fn pca_pngs(ctx: Ctx) {
         if let Err(e) = pca_png(side).and_then(|png| save(&blob(&png)?, &file)) {
             notify::error(ctx.out, e);
         }
+    }
+}
+
+/// Downloads `figure` as PNG under `file`, drawn over the panels' photos.
+fn save_figure(ctx: Ctx, figure: Figure, file: String) {
+    spawn_local(async move {
+        let photos = [panel_photo("left"), panel_photo("right")];
+        let saved = match figure_png(&figure, photos).await {
+            Ok(png) => save(&png, &file),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = saved {
+            notify::error(ctx.out, format!("PNG download: {e}"));
+        }
+    });
+}
+
+/// The two images' pixel sizes, left first (1×1 for a missing one).
+fn image_sizes(ctx: Ctx) -> [(u32, u32); 2] {
+    ctx.ui
+        .images
+        .map(|i| i.with_untracked(|i| i.as_ref().map_or((1, 1), |i| (i.width, i.height))))
+}
+
+/// Downloads the correspondences drawn as a PNG: both photos side by side, the lines between.
+pub fn pairs_png(ctx: Ctx) {
+    let Some(v) = ctx.out.pairs.get_untracked() else {
+        return notify::error(ctx.out, "there are no correspondences yet");
+    };
+    let names = image_names(ctx);
+    let n = ctx.ui.settings.with_untracked(|s| s.pairs);
+    let fig = figure::pairs(&v, n, image_sizes(ctx), [&names[0], &names[1]]);
+    let file = view_name("pairs", [&names[0], &names[1]], v.block.name(), "png");
+    save_figure(ctx, fig, file);
+}
+
+/// Downloads the IoU curve (with the histogram, the cut and the best point) as a PNG.
+pub fn curve_png(ctx: Ctx) {
+    let names = image_names(ctx);
+    let Some((fig, method)) = ctx
+        .out
+        .seg
+        .get_untracked()
+        .and_then(|v| Some((figure::curve(&v, &names[1])?, v.method.name())))
+    else {
+        return notify::error(ctx.out, "there is no IoU curve yet");
+    };
+    let file = view_name("iou-curve", [&names[0], &names[1]], method, "png");
+    save_figure(ctx, fig, file);
+}
+
+/// Downloads "why alike" as a PNG: the photos with both cells framed, a row per channel.
+pub fn why_png(ctx: Ctx) {
+    let Some(w) = ctx.out.why.get_untracked() else {
+        return notify::error(ctx.out, "pin a cell first");
+    };
+    let names = image_names(ctx);
+    let fig = figure::why(&w, [&names[0], &names[1]]);
+    let file = view_name("why", [&names[0], &names[1]], w.block.name(), "png");
+    save_figure(ctx, fig, file);
+}
+
+/// Downloads "why alike" as JSON (cells, cosine, channels and their shares).
+pub fn why_json_file(ctx: Ctx) {
+    let Some(w) = ctx.out.why.get_untracked() else {
+        return notify::error(ctx.out, "pin a cell first");
+    };
+    let names = image_names(ctx);
+    let images = [names[0].as_str(), names[1].as_str()];
+    let file = view_name("why", images, w.block.name(), "json");
+    if let Err(e) = blob(why_json(&w, images).as_bytes()).and_then(|b| save(&b, &file)) {
+        notify::error(ctx.out, e);
+    }
+}
+
+/// Downloads `side`'s heatmap values as JSON (the cell, the grid, every cell's cosine).
+pub fn heatmap_values(ctx: Ctx, side: Side) {
+    let Some(m) = ctx.out.heat[side.index()].get_untracked() else {
+        return;
+    };
+    let source = image_names(ctx)[m.source.index()].clone();
+    let file = heatmap_name(&source, &m.image, m.block.name(), m.cell, "json");
+    if let Err(e) = blob(heatmap_json(&m, &source).as_bytes()).and_then(|b| save(&b, &file)) {
+        notify::error(ctx.out, e);
     }
 }
 

@@ -4,7 +4,8 @@ use super::fetch::js_message;
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+/// The canvas's 2D context.
+pub fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
     canvas
         .get_context("2d")
         .map_err(|e| js_message(&e))?

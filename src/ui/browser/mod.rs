@@ -9,6 +9,7 @@ pub mod clock;
 pub mod device;
 pub mod download;
 pub mod fetch;
+pub mod figure;
 pub mod files;
 pub mod location;
 pub mod panic;

@@ -1,6 +1,7 @@
 //! Embedding: `?embed=1` shows only the two panels and a one-line bar (block picker, a short
-//! status, "open in FeatSim ↗"), sized to its `<iframe>`; the view itself still comes from the
-//! URL fragment (see `session::link`). The full page's "Embed" button writes the `<iframe>`
+//! status, "open in FeatSim ↗"), sized to its `<iframe>`, and under them the one-vs-many row and
+//! "why alike" when the link has them; the view itself still comes from the URL fragment (see
+//! `session::link`). The full page's "Embed" button writes the `<iframe>`
 //! snippet for the current view.
 //!
 //! Test hooks: `.embed` (the embedded page's root; `data-backend` is `webgpu` or `cpu` once the
@@ -11,6 +12,8 @@ use super::block_picker::BlockPicker;
 use super::messages::Messages;
 use super::pair_lines::PairLines;
 use super::panel::Panel;
+use super::targets::TargetRow;
+use super::why::WhyAlikePanel;
 use crate::session::embed::snippet;
 use crate::session::link;
 use crate::session::side::Side;
@@ -57,6 +60,9 @@ pub fn EmbedView() -> impl IntoView {
                 <Panel side=Side::Right/>
                 <PairLines container=panels/>
             </div>
+            // What the link asks for beside the panels: the row of targets, "why alike".
+            <TargetRow editable=false/>
+            <WhyAlikePanel/>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 //! Clicking or dragging on the plot cuts there; "Use best" cuts at the best threshold.
 //!
 //! Test hooks: `#iou-curve` with `data-best-threshold`, `data-best-iou`, `data-lo`, `data-hi`
-//! and `data-points`; `#use-best`; `#curve-json`.
+//! and `data-points`; `#use-best`; `#curve-png`, `#curve-json`.
 
 use crate::session::iou_plot::{HEIGHT, WIDTH, bars, best_point, curve_path, threshold_at, x_of};
 use crate::ui::actions::export;
@@ -122,6 +122,9 @@ pub fn IouPlot() -> impl IntoView {
                 }
             >
                 "Use best"
+            </button>
+            <button type="button" class="small" id="curve-png" on:click=move |_| export::curve_png(ctx)>
+                "PNG"
             </button>
             <button type="button" class="small" id="curve-json" on:click=move |_| export::view_json(ctx)>
                 "JSON"

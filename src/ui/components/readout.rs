@@ -105,6 +105,15 @@ pub fn Readout(
         <button type="button" class="small" on:click=on_export>
             "Download heatmap PNG"
         </button>
+        <button
+            type="button"
+            class="small"
+            id=id("heat-json")
+            title="The map's values: every cell's cosine with the shown cell"
+            on:click=move |_| export::heatmap_values(ctx, side)
+        >
+            "JSON"
+        </button>
     </div>
     }
 }

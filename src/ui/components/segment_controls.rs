@@ -1,8 +1,8 @@
 //! Segmentation mode: the object on the left (painted cells or a loaded mask), the threshold rule
 //! and recipe, the ground truth of the right image and the IoU against it.
 //!
-//! Test hooks: `#left-mask-file`, `#right-mask-file` (mask inputs), `#class` (object class),
-//! `#rule`, `#cut`, `#method`, and `#iou` whose `data-iou` is the foreground IoU (absent until
+//! Test hooks: `#left-mask-file`, `#right-mask-file` (mask inputs), `#clear-left`, `#class`
+//! (object class), `#rule`, `#cut`, `#method`, and `#iou` whose `data-iou` is the foreground IoU (absent until
 //! both a prediction and a fitting ground truth exist), with the `data-rule` and `data-method`
 //! it was computed with.
 
@@ -105,6 +105,7 @@ pub fn SegmentControls() -> impl IntoView {
                     />
                     <button
                         type="button"
+                        id="clear-left"
                         on:click=move |_| clear_support(ctx)
                     >
                         "Clear"

@@ -17,9 +17,9 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// One image of the row with its heatmap.
+/// One image of the row with its heatmap (and a remove button when `editable`).
 #[component]
-fn TargetItem(item: Arc<RowItem>) -> impl IntoView {
+fn TargetItem(item: Arc<RowItem>, editable: bool) -> impl IntoView {
     let ctx = ctx();
     let node = NodeRef::<Canvas>::new();
     let heat = item.heat.clone();
@@ -55,6 +55,7 @@ fn TargetItem(item: Arc<RowItem>) -> impl IntoView {
                 <button
                     type="button"
                     class="small remove"
+                    hidden=!editable
                     title=format!("Remove {} from the row", item.name)
                     on:click=move |_| targets::remove(ctx, id)
                 >
@@ -65,20 +66,29 @@ fn TargetItem(item: Arc<RowItem>) -> impl IntoView {
     }
 }
 
-/// The row (explore mode, heatmap view).
+/// The row (explore mode, heatmap view). An embed shows it only with images in it and without
+/// the controls that add or remove them (`editable` false).
 #[component]
-pub fn TargetRow() -> impl IntoView {
+pub fn TargetRow(
+    /// Whether images can be added and removed here (the full page) or only shown (an embed).
+    #[prop(default = true)]
+    editable: bool,
+) -> impl IntoView {
     let ctx = ctx();
     let (ui, out) = (ctx.ui, ctx.out);
     let full = move || ui.targets.with(|t| t.images.len() >= MAX_TARGETS);
+    let empty = move || ui.targets.with(|t| t.images.is_empty());
     view! {
         <section
             id="targets"
             class="targets"
             aria-labelledby="targets-title"
-            hidden=move || ui.settings.with(|s| s.mode != Mode::Explore || s.view != View::Heatmap)
+            hidden=move || {
+                ui.settings.with(|s| s.mode != Mode::Explore || s.view != View::Heatmap)
+                    || (!editable && empty())
+            }
         >
-            <header class="targets-head">
+            <header class="targets-head" hidden=!editable>
                 <h2 id="targets-title">"One source, many targets"</h2>
                 <label class="visually-hidden" for="target-gallery">"Add a gallery image to the row"</label>
                 <select
@@ -142,7 +152,7 @@ pub fn TargetRow() -> impl IntoView {
                     out.row
                         .get()
                         .into_iter()
-                        .map(|item| view! { <TargetItem item=item/> })
+                        .map(|item| view! { <TargetItem item=item editable=editable/> })
                         .collect_view()
                 }}
             </ul>

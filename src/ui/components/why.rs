@@ -3,10 +3,11 @@
 //! images — the "building blocks" view, live.
 //!
 //! Test hooks: `#why` with `data-cell` and `data-other` (`r,c`), `data-cosine`, `data-channels`
-//! and `data-shares` (comma-separated, largest share first).
+//! and `data-shares` (comma-separated, largest share first); `#why-png`, `#why-json`.
 
 use crate::session::results::WhyView;
 use crate::session::side::Side;
+use crate::ui::actions::export;
 use crate::ui::browser::canvas;
 use crate::ui::ctx::ctx;
 use leptos::html::Canvas;
@@ -50,7 +51,8 @@ fn summary(w: &WhyView) -> String {
 /// The panel (shown in the heatmap view with a pinned cell).
 #[component]
 pub fn WhyAlikePanel() -> impl IntoView {
-    let why = ctx().out.why;
+    let ctx = ctx();
+    let why = ctx.out.why;
     let attr = move |f: fn(&WhyView) -> String| move || why.with(|w| w.as_deref().map(f));
     view! {
         <section
@@ -69,6 +71,14 @@ pub fn WhyAlikePanel() -> impl IntoView {
             })
         >
             <h2>"Why alike"</h2>
+            <span class="downloads">
+                <button type="button" class="small" id="why-png" on:click=move |_| export::why_png(ctx)>
+                    "PNG"
+                </button>
+                <button type="button" class="small" id="why-json" on:click=move |_| export::why_json_file(ctx)>
+                    "JSON"
+                </button>
+            </span>
             <p class="muted">{move || why.with(|w| w.as_deref().map(summary))}</p>
             <ol class="channels">
                 {move || {

@@ -56,12 +56,19 @@ pub async fn run(
         },
         View::Pairs => match Nearest::of(a, b).await {
             Ok(nearest) => {
+                let mut pairs = nearest.mutual();
+                // Best buddies of the whole images; with an object, those that start in it.
+                let object = key.object.as_ref().and_then(|_| r.support_cells(a.h));
+                if let Some(cells) = &object {
+                    pairs.retain(|p| cells.get(p.left).copied().unwrap_or(false));
+                }
                 out.pca.set(None);
                 out.pairs.set(Some(Arc::new(PairsView {
                     block: s.block,
                     size: s.size,
                     grids: [(a.h, a.w), (b.h, b.w)],
-                    pairs: nearest.mutual(),
+                    pairs,
+                    object: object.is_some(),
                 })));
             }
             Err(err) => return sinks.failed("correspondences", &err),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// Channels listed.
 const TOP: usize = 8;
 
-/// Brings "why alike" up to `r` (features of both sides given).
+/// Brings "why alike" up to `r` (features of both sides given); nothing while it is not shown.
 pub async fn run(
     e: &Engine,
     sinks: Sinks,
@@ -35,7 +35,7 @@ pub async fn run(
         out.why.set(None);
         e.keys.borrow_mut().why = None;
     };
-    let Some((source, cell)) = s.pin.filter(|_| s.view == View::Heatmap) else {
+    let Some((source, cell)) = s.pin.filter(|_| s.view == View::Heatmap && s.why) else {
         return clear();
     };
     let target = source.other();
