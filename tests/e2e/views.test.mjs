@@ -125,6 +125,22 @@ test("correspondences: lines and marks for the top pairs, each one's cosine the 
   await page.locator("#pairs-n").dispatchEvent("change");
   await page.waitForFunction(() => document.querySelectorAll("svg.pair-lines line").length === Math.min(3, 20));
   assert.match(await linkOf(page), /view=pairs&pairs=3/);
+  // A block change keeps the view: layer3's pairs, on its 32×32 grid.
+  await page.selectOption("#block", "layer3");
+  await page.waitForFunction(
+    () => {
+      const ls = [...document.querySelectorAll("svg.pair-lines line")];
+      return ls.length === 3 && ls.some((l) => l.dataset.left.split(",").some((x) => Number(x) > 15));
+    },
+    null,
+    { timeout: 240_000, polling: 250 },
+  );
+  await page.selectOption("#block", "layer4");
+  await page.waitForFunction(
+    (first) => document.querySelector("svg.pair-lines line")?.dataset.left === first,
+    lines[0].left,
+    { timeout: 240_000, polling: 250 },
+  );
   const pj = await download(page, "#view-json");
   assert.equal(pj.name, `featsim-pairs-${SUPPORT}-${QUERY}-layer4.json`);
   const json = JSON.parse(pj.bytes.toString("utf8"));
