@@ -18,6 +18,9 @@ pub const MAX_IMAGES: usize = 32;
 /// `featsim bake` hold JPEGs of a few hundred kB).
 pub const MAX_DISPLAY_BYTES: u64 = 150_000_000;
 
+/// The largest mask file a manifest may list.
+pub const MAX_MASK_BYTES: u64 = 50_000_000;
+
 /// A bundle's `bundle.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BundleManifest {
@@ -59,6 +62,19 @@ pub struct BundleImage {
     pub height: u32,
     /// One feature file per baked block, in the manifest's block order.
     pub features: Vec<FileEntry>,
+    /// Its object mask (a VOC palette or black-and-white PNG of the image's size), when baked
+    /// with one: the page uses it as the object on the left and as the ground truth on the right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<FileEntry>,
+}
+
+impl BundleImage {
+    /// Its files: display copy, features in block order, mask.
+    pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
+        std::iter::once(&self.image)
+            .chain(&self.features)
+            .chain(&self.mask)
+    }
 }
 
 /// One file of the bundle.
@@ -197,7 +213,8 @@ impl BundleManifest {
                     .zip(&self.channels)
                     .map(|(b, c)| feature_file_limit(*b, self.size, *c, encoding)),
             );
-            for (entry, limit) in std::iter::once(&img.image).chain(&img.features).zip(limits) {
+            let limits = limits.chain(img.mask.iter().map(|_| MAX_MASK_BYTES));
+            for (entry, limit) in img.files().zip(limits) {
                 if !is_file_name(&entry.file) || !files.insert(entry.file.as_str()) {
                     return bad(format!(
                         "file name '{}' is not a plain name in the folder, or is repeated",
@@ -256,7 +273,7 @@ impl BundleManifest {
     pub fn total_bytes(&self) -> u64 {
         self.images
             .iter()
-            .flat_map(|i| std::iter::once(&i.image).chain(&i.features))
+            .flat_map(BundleImage::files)
             .map(|f| f.bytes)
             .sum()
     }

@@ -144,14 +144,15 @@ impl Baker {
     }
 
     /// Adds an image: `name` as pages show and links name it, its display copy (`extension`,
-    /// `bytes`), the size of the image the features were computed from, and its unit maps, one
-    /// per baked block in order.
+    /// `bytes`), the size of the image the features were computed from, its unit maps, one per
+    /// baked block in order, and its object mask's PNG if it has one.
     pub fn add(
         &mut self,
         name: &str,
         (extension, display): (&str, Vec<u8>),
         (width, height): (u32, u32),
         maps: &[HostMap],
+        mask: Option<Vec<u8>>,
     ) -> Result<(), BundleError> {
         if maps.len() != self.blocks.len() {
             return Err(BundleError::Manifest(format!(
@@ -189,12 +190,19 @@ impl Baker {
             features.push(FileEntry::of(file.clone(), &bytes));
             self.files.push((file, bytes));
         }
+        let mask = mask.map(|bytes| {
+            let file = format!("{stem}.mask.png");
+            let entry = FileEntry::of(file.clone(), &bytes);
+            self.files.push((file, bytes));
+            entry
+        });
         self.manifest.images.push(BundleImage {
             name: name.to_owned(),
             image: FileEntry::of(display_name.clone(), &display),
             width,
             height,
             features,
+            mask,
         });
         self.files.push((display_name, display));
         Ok(())
@@ -276,6 +284,7 @@ mod tests {
                 ("png", vec![i as u8; 10]),
                 (640, 480),
                 &[map(4, 8, i), map(2, 16, i)],
+                (i == 0).then(|| vec![7u8; 20]),
             )
             .unwrap();
         }
@@ -292,6 +301,17 @@ mod tests {
         let names: Vec<&str> = m.images.iter().map(|i| i.image.file.as_str()).collect();
         assert_eq!(names, ["cat.png", "cat-2.png", "a_b_c_.png"]);
         assert_eq!(m.images[0].features[1].file, "cat.layer4.u8z");
+        // Only the first image was baked with a mask; old manifests without masks still parse.
+        assert_eq!(m.images[0].mask.as_ref().unwrap().file, "cat.mask.png");
+        assert_eq!(m.images[0].mask.as_ref().unwrap().bytes, 20);
+        assert!(m.images[1].mask.is_none() && !String::from_utf8_lossy(json).contains("null"));
+        let features: u64 = m
+            .images
+            .iter()
+            .flat_map(|i| &i.features)
+            .map(|f| f.bytes)
+            .sum();
+        assert_eq!(m.total_bytes(), 3 * 10 + 20 + features);
         assert_eq!(m.channels, [8, 16]);
         let get = |f: &str| files.iter().find(|(n, _)| n == f).unwrap().1.clone();
         let img = &m.images[1];
@@ -343,6 +363,17 @@ mod tests {
         assert!(refused(&|b| b.images[0].image.file = "../x.png".into()).contains("plain name"));
         assert!(refused(&|b| b.images[0].features[0].file = "cat.png".into()).contains("repeated"));
         assert!(refused(&|b| b.images[0].features[0].bytes = 1 << 40).contains("claims"));
+        assert!(
+            refused(&|b| b.images[0].mask.as_mut().unwrap().file = "cat.png".into())
+                .contains("repeated")
+        );
+        assert!(
+            refused(&|b| b.images[0].mask.as_mut().unwrap().bytes = 1 << 40).contains("claims")
+        );
+        assert!(
+            refused(&|b| b.images[0].mask.as_mut().unwrap().sha256 = "x".into())
+                .contains("SHA-256")
+        );
         assert!(
             refused(&|b| {
                 b.images[0].features.pop();

@@ -49,6 +49,12 @@ pub struct BakeArgs {
     /// The folder to write: created if need be; the files of a bundle already there are replaced.
     #[arg(long)]
     out: PathBuf,
+    /// Object masks for the images, comma-separated in the images' order (VOC palette or
+    /// black-and-white PNGs of each image's size; `-` for an image without one). A page uses
+    /// them as the object on the left and the ground truth on the right: segmentation and its IoU
+    /// curve work in the bundle's views and embeds.
+    #[arg(long, value_delimiter = ',')]
+    masks: Vec<PathBuf>,
     /// The images, named in the page by their file names.
     #[arg(required = true)]
     images: Vec<PathBuf>,
@@ -70,12 +76,19 @@ pub fn run(args: BakeArgs) -> Result<()> {
         EncodingArg::U8 => Encoding::U8,
         EncodingArg::F16 => Encoding::F16,
     };
+    if !args.masks.is_empty() && args.masks.len() != args.images.len() {
+        bail!(
+            "--masks lists {} masks for {} images (`-` for an image without one)",
+            args.masks.len(),
+            args.images.len()
+        );
+    }
     let mut baker = Baker::new(model, args.size, &args.blocks, encoding);
     let blocks = baker.blocks().to_vec();
     let deepest = *blocks.last().context("--blocks names no block")?;
     // Per block, each image's exact and stored maps, for the error report.
     let mut pairs: Vec<Vec<(UnitMap, UnitMap)>> = vec![Vec::new(); blocks.len()];
-    for path in &args.images {
+    for (i, path) in args.images.iter().enumerate() {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let rgb = image_io::decode(&bytes).with_context(|| format!("{}", path.display()))?;
@@ -86,12 +99,17 @@ pub fn run(args: BakeArgs) -> Result<()> {
             maps.push(pollster::block_on(HostMap::read(map)).map_err(anyhow::Error::msg)?);
         }
         let name = file_name(path)?;
+        let mask = match args.masks.get(i).filter(|m| m.as_os_str() != "-") {
+            Some(m) => Some(mask_of(m, rgb.dimensions())?),
+            None => None,
+        };
         baker
             .add(
                 &name,
                 display_copy(path, &bytes, &rgb)?,
                 rgb.dimensions(),
                 &maps,
+                mask,
             )
             .with_context(|| format!("{}", path.display()))?;
         for ((i, b), map) in blocks.iter().enumerate().zip(&maps) {
@@ -112,6 +130,25 @@ fn stored_map(map: &HostMap, encoding: Encoding) -> Result<HostMap> {
         cells: crate::bundle::codec::decode(&bytes, map.h * map.w, map.c, encoding)?,
         ..map.clone()
     })
+}
+
+/// A mask's PNG bytes, checked as the page will read them: a label image of the image's size.
+fn mask_of(path: &Path, (width, height): (u32, u32)) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let labels =
+        crate::masks::read_labels(&bytes).with_context(|| format!("{}", path.display()))?;
+    if labels.dimensions() != (width, height) {
+        bail!(
+            "{} is {}×{}, its image {width}×{height}: a mask must match its image",
+            path.display(),
+            labels.width(),
+            labels.height()
+        );
+    }
+    if image::guess_format(&bytes).ok() != Some(image::ImageFormat::Png) {
+        bail!("{}: a bundle's mask is a PNG", path.display());
+    }
+    Ok(bytes)
 }
 
 /// The name the page will show: the file's name.
@@ -169,7 +206,7 @@ fn write_bundle(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         let stale = old
             .images
             .iter()
-            .flat_map(|i| std::iter::once(&i.image).chain(&i.features))
+            .flat_map(|i| i.files())
             .filter(|f| !files.iter().any(|(n, _)| *n == f.file));
         for f in stale {
             let _ = std::fs::remove_file(dir.join(&f.file));

@@ -47,8 +47,8 @@ pub fn snippet(base: &str, r: &Request) -> String {
     )
 }
 
-/// The `<iframe>`'s height in CSS pixels: the panels, and room for the one-vs-many row and "why
-/// alike" when the view has them (an embed scrolls what does not fit).
+/// The `<iframe>`'s height in CSS pixels: the panels, and room for the one-vs-many row, "why
+/// alike" and the IoU curve when the view has them (an embed scrolls what does not fit).
 pub fn embed_height(r: &Request) -> u32 {
     let s = &r.settings;
     let heatmap = s.mode == Mode::Explore && s.view == View::Heatmap;
@@ -58,6 +58,9 @@ pub fn embed_height(r: &Request) -> u32 {
     }
     if heatmap && s.why && s.pin.is_some() {
         h += 380;
+    }
+    if s.mode == Mode::Segment && r.masks[1].is_some() {
+        h += 150;
     }
     h
 }
@@ -110,6 +113,18 @@ mod tests {
             embed_height(&r),
             420,
             "neither is shown beside the PCA colours"
+        );
+        r.settings.mode = Mode::Segment;
+        r.masks[1] = Some(crate::session::image::LoadedMask {
+            name: "t.png".into(),
+            kind: crate::masks::MaskKind::Binary,
+            version: 1,
+            labels: std::sync::Arc::new(image::GrayImage::new(4, 3)),
+        });
+        assert_eq!(
+            embed_height(&r),
+            420 + 150,
+            "the IoU curve under the panels"
         );
     }
 }

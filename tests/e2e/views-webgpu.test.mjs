@@ -2,14 +2,15 @@
 // one-vs-many row, computed on SwiftShader's WebGPU device, equal the CPU backend's. The page
 // is an embed of a bundle baked from two VOC cats, so no model runs (a forward pass on
 // SwiftShader takes about a minute) and what runs on the device is the views' own work; it also
-// shows that an embed carries the row and why alike when its link has them.
+// shows that an embed carries the row, why alike and (from the bundle's masks) segmentation's IoU
+// curve when its link has them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, SHOTS } from "./harness.mjs";
-import { featsim, vocJpg as jpg } from "./featsim.mjs";
+import { featsim, vocJpg as jpg, vocPng as png } from "./featsim.mjs";
 
 const SUPPORT = "2007_000528";
 const QUERY = "2007_000876";
@@ -21,7 +22,9 @@ let site;
 before(() => {
   site = mkdtempSync(join(tmpdir(), "featsim-views-webgpu-"));
   cpSync("dist", site, { recursive: true });
-  featsim(["bake", "--weights", BLOCKS, "--size", "512", "--blocks", "layer4", "--out", join(site, "figs/cats"), jpg(SUPPORT), jpg(QUERY)]);
+  // With the photos' masks: the left one is the object, the right one the ground truth.
+  featsim(["bake", "--weights", BLOCKS, "--size", "512", "--blocks", "layer3,layer4", "--masks", `${png(SUPPORT)},${png(QUERY)}`,
+    "--out", join(site, "figs/cats"), jpg(SUPPORT), jpg(QUERY)]);
 });
 
 after(() => {
@@ -67,8 +70,19 @@ async function views(webgpu) {
     });
     assert.equal(await page.locator("#targets .targets-head").isHidden(), true, "an embed's row has no controls");
     if (webgpu) await page.screenshot({ path: `${SHOTS}/embed-views-webgpu.png` });
+    // Segmentation from the bundle's masks, with its IoU curve under the panels.
+    await page.goto("about:blank");
+    await page.goto(`${base}&mode=segment&method=best`);
+    const curve = await until(page, () => {
+      const el = document.querySelector("#iou-curve");
+      return el?.dataset.bestIou && !el.closest(".iou-plot").hidden
+        ? { best: Number(el.dataset.bestIou), t: Number(el.dataset.bestThreshold), points: Number(el.dataset.points) }
+        : null;
+    });
+    assert.equal(curve.points, 101);
+    if (webgpu) await page.screenshot({ path: `${SHOTS}/embed-iou-curve-webgpu.png` });
     assert.deepEqual(b.errors, [], `console errors on ${backend}`);
-    return { explained, pairs, why, row };
+    return { explained, pairs, why, row, curve };
   } finally {
     await b.close();
   }
@@ -90,4 +104,6 @@ test("PCA, correspondences, why alike and the row on WebGPU equal the CPU's", as
   const worst = Math.max(...cpu.row.flat().map((v, i) => Math.abs(v - gpu.row.flat()[i])));
   console.log(`views: the row's heatmaps, WebGPU vs CPU, max |Δ| ${worst.toExponential(2)}`);
   assert.ok(worst <= 1e-4, `row ${worst}`);
+  console.log(`views: best's IoU curve from the bundle's masks: best cut ${cpu.curve.t} → ${cpu.curve.best} (CPU), ${gpu.curve.t} → ${gpu.curve.best} (WebGPU)`);
+  assert.ok(Math.abs(cpu.curve.best - gpu.curve.best) <= 1e-3, "the same best IoU");
 });

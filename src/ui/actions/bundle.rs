@@ -61,6 +61,8 @@ pub async fn open(ctx: Ctx, address: &str) -> Result<Rc<OpenBundle>, String> {
 struct Loaded {
     image: PanelImage,
     baked: Rc<Baked>,
+    /// Its mask's file name and PNG bytes, when baked with one.
+    mask: Option<(String, Vec<u8>)>,
 }
 
 /// Shows the bundle's images named in `names` (per side; `None` leaves a side as it is). Every
@@ -84,6 +86,11 @@ pub async fn show(ctx: Ctx, b: &OpenBundle, names: [Option<&str>; 2]) -> Result<
         if let Some(l) = &loaded[side.index()] {
             ctx.engine().add_baked(l.image.id, l.baked.clone());
             set_image(ctx, side, Some(l.image.clone()));
+            // The object on the left, the ground truth on the right.
+            if let Some((file, bytes)) = &l.mask {
+                super::masks::install_mask(ctx, side, file.clone(), bytes, false)
+                    .map_err(|e| format!("bundle {}: {e}", b.address))?;
+            }
         }
     }
     ctx.ui.bundle.set(Some(b.address.clone()));
@@ -128,6 +135,14 @@ async fn load(ctx: Ctx, b: &OpenBundle, name: &str) -> Result<Loaded, String> {
     }
     let maps = bundle::decode_image_features(m, entry, &files).map_err(|e| named(e.to_string()))?;
     drop(files);
+    let mask = match &entry.mask {
+        Some(f) => {
+            let bytes = fetch(&f.file, Input::Mask).await.map_err(named)?;
+            f.verify(&bytes).map_err(|e| named(e.to_string()))?;
+            Some((f.file.clone(), bytes))
+        }
+        None => None,
+    };
     let rgb =
         image_io::decode(&display).map_err(|e| named(format!("{}: {e}", entry.image.file)))?;
     let (width, height) = rgb.dimensions();
@@ -147,7 +162,7 @@ async fn load(ctx: Ctx, b: &OpenBundle, name: &str) -> Result<Loaded, String> {
         m.size,
         maps,
     ));
-    Ok(Loaded { image, baked })
+    Ok(Loaded { image, baked, mask })
 }
 
 /// The bundle's images for the two panels when a link names none: its first two (or its only
@@ -203,6 +218,7 @@ pub async fn bake_view(ctx: Ctx) -> Result<(String, Vec<u8>), String> {
                 (ext, img.bytes.to_vec()),
                 (img.width, img.height),
                 &maps,
+                None,
             )
             .map_err(|e| e.to_string())?;
     }

@@ -26,13 +26,28 @@ pub fn load_mask_file(ctx: Ctx, side: Side, file: web_sys::File) {
 }
 
 async fn load_mask(ctx: Ctx, side: Side, file: web_sys::File) -> Result<(), String> {
-    let name = file.name();
+    if ctx.ui.images[side.index()].with_untracked(Option::is_none) {
+        return Err(format!("Open the {} image before its mask.", side.name()));
+    }
+    let bytes = read_file(&file, Input::Mask).await?;
+    yield_to_browser().await;
+    install_mask(ctx, side, file.name(), &bytes, true)
+}
+
+/// Makes the PNG `bytes` `side`'s mask (left: the object; right: the ground truth), switching
+/// to segmentation mode when `to_segment` (a visitor's file; a bundle's mask leaves the mode to
+/// the link).
+pub fn install_mask(
+    ctx: Ctx,
+    side: Side,
+    name: String,
+    bytes: &[u8],
+    to_segment: bool,
+) -> Result<(), String> {
     let (width, height) = ctx.ui.images[side.index()]
         .with_untracked(|i| i.as_ref().map(|i| (i.width, i.height)))
         .ok_or_else(|| format!("Open the {} image before its mask.", side.name()))?;
-    let bytes = read_file(&file, Input::Mask).await?;
-    yield_to_browser().await;
-    let labels = read_labels(&bytes).map_err(|e| format!("{name}: {e}"))?;
+    let labels = read_labels(bytes).map_err(|e| format!("{name}: {e}"))?;
     if labels.dimensions() != (width, height) {
         return Err(format!(
             "{name} is {}×{} but the {} image is {}×{}: a mask must match its image",
@@ -58,7 +73,9 @@ async fn load_mask(ctx: Ctx, side: Side, file: web_sys::File) -> Result<(), Stri
         {
             s.class = first;
         }
-        s.mode = Mode::Segment;
+        if to_segment {
+            s.mode = Mode::Segment;
+        }
     });
     ui.masks[side.index()].set(Some(LoadedMask {
         name,

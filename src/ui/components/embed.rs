@@ -1,6 +1,7 @@
 //! Embedding: `?embed=1` shows only the two panels and a one-line bar (block picker, a short
 //! status, "open in FeatSim ↗"), sized to its `<iframe>`, and under them the one-vs-many row and
-//! "why alike" when the link has them; the view itself still comes from the URL fragment (see
+//! "why alike" when the link has them, and the IoU curve when a bundle's masks give segmentation
+//! its object and ground truth; the view itself still comes from the URL fragment (see
 //! `session::link`). The full page's "Embed" button writes the `<iframe>`
 //! snippet for the current view.
 //!
@@ -9,6 +10,7 @@
 //! `#embed` (the button) and `#embed-code` (the snippet).
 
 use super::block_picker::BlockPicker;
+use super::iou_plot::IouPlot;
 use super::messages::Messages;
 use super::pair_lines::PairLines;
 use super::panel::Panel;
@@ -60,9 +62,10 @@ pub fn EmbedView() -> impl IntoView {
                 <Panel side=Side::Right/>
                 <PairLines container=panels/>
             </div>
-            // What the link asks for beside the panels: the row of targets, "why alike".
+            // What the link asks for beside the panels: the row of targets, "why alike", the IoU curve.
             <TargetRow editable=false/>
             <WhyAlikePanel/>
+            <IouPlot/>
         </div>
     }
 }

@@ -103,11 +103,12 @@ pub fn IouPlot() -> impl IntoView {
             </svg>
             <span class="muted">
                 {move || {
-                    curve()
-                        .map(|c| {
-                            let (t, iou) = c.best();
-                            format!("best cut {t:.3} → IoU {iou:.3}")
-                        })
+                    seg.with(|s| {
+                        let s = s.as_ref()?;
+                        let (t, best) = s.curve.as_ref()?.best();
+                        let now = s.iou.map(|i| format!("cut {:.3} → IoU {i:.3} · ", s.cut)).unwrap_or_default();
+                        Some(format!("{now}best cut {t:.3} → IoU {best:.3}"))
+                    })
                 }}
             </span>
             <button

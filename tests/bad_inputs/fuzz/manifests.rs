@@ -118,6 +118,7 @@ fn bundle_seeds() -> Arc<Vec<Value>> {
                 ("jpg", vec![k as u8; 9]),
                 (640, 480),
                 &maps,
+                (k == 0).then(|| vec![3u8; 12]),
             )
             .unwrap();
         }
@@ -141,7 +142,7 @@ pub(crate) fn check_bundle(input: &[u8]) -> Result<Verdict, String> {
         if img.features.len() != blocks.len() {
             return Err("accepted an image without one feature file per block".into());
         }
-        for f in std::iter::once(&img.image).chain(&img.features) {
+        for f in img.files() {
             if f.file.contains('/') || f.file.contains('\\') || f.file.starts_with('.') {
                 return Err(format!(
                     "accepted a file name that leaves the folder: {:?}",
