@@ -6,11 +6,15 @@ the query's full resolution or on the features themselves:
 - an edge-aware filter of the final score map guided by the query photo (He et al.'s guided
   filter, grey or colour guide, radius r pixels, regulariser eps), before the threshold at 0;
 - flip averaging: each block's features averaged with the mirrored features of the mirrored photo
-  (needs a second dump, FEATS_FLIP, of the same images flipped left-right).
+  (needs a second dump, FEATS_FLIP, of the same images flipped left-right:
+  tests/reference/mirror_set.py makes the mirrored set);
+- two input sizes: best's final score at 512² and at 768² averaged (dumps at --size 768, plain
+  and mirrored), with and without the flips and the guided filter.
 
   /usr/bin/python3 tests/reference/oneshot_refine.py \\
       --set voc=FEATS_VOC:../shared/voc --set voc-more=FEATS_MORE:../shared/voc-more \\
-      [--flip voc=FEATS_VOC_FLIP --flip voc-more=FEATS_MORE_FLIP] [--only REGEX]
+      [--flip voc=FEATS_VOC_FLIP --flip voc-more=FEATS_MORE_FLIP]
+      [--at768 voc=FEATS_VOC_768:FEATS_VOC_768_FLIP --at768 voc-more=…] [--only REGEX]
 
 FEATS dirs hold {layer3,layer4}/NAME.npy as `featsim eval-oneshot --dump-features DIR
 --dump-blocks layer3,layer4` writes them. Prints one markdown table, a column pair per set.
@@ -94,10 +98,19 @@ class Photos:
     def __init__(self, voc):
         self.voc = voc
         self.filters = collections.OrderedDict()
+        self.indices = {}
 
     def image(self, n):
         with Image.open(os.path.join(self.voc, "JPEGImages", n + ".jpg")) as im:
             return np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
+
+    def colour_index(self, n, bins):
+        """Each pixel's colour bin (r, g, b each in `bins` levels), kept per photo."""
+        key = ("index", n, bins)
+        if key not in self.indices:
+            q = np.minimum((self.image(n) * bins).astype(np.int64), bins - 1)
+            self.indices[key] = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
+        return self.indices[key]
 
     def filter(self, n, r, eps, colour):
         key = (n, r, eps, colour)
@@ -106,6 +119,31 @@ class Photos:
             while len(self.filters) > 12:
                 self.filters.popitem(last=False)
         return self.filters[key]
+
+
+def colour_model(tau, lam, bins=16):
+    """Foreground and background colour histograms (bins³, +1 smoothing) of the query's confident
+    pixels (score above tau × its maximum, below tau × its minimum); the score plus lam × the
+    log-likelihood ratio of each pixel's colour."""
+    def post(d, q, u):
+        idx = d.photos.colour_index(q, bins)
+        fg, bg = u > tau * u.max(), u < tau * u.min()
+        if not fg.any() or not bg.any():
+            return u
+        n = bins ** 3
+        hf = np.bincount(idx[fg], minlength=n) + 1.0
+        hb = np.bincount(idx[bg], minlength=n) + 1.0
+        llr = np.log(hf / hf.sum()) - np.log(hb / hb.sum())
+        return u + lam * llr[idx]
+    return post
+
+
+def chain(*posts):
+    def post(d, q, u):
+        for p in posts:
+            u = p(d, q, u)
+        return u
+    return post
 
 
 def guided(r, eps, colour=True):
@@ -120,12 +158,12 @@ def guided(r, eps, colour=True):
 class FlipData(ov.Data):
     """Features averaged with those of the mirrored photo, mirrored back (raw, before unit)."""
 
-    def __init__(self, feats, flip_feats, voc):
-        super().__init__(feats, voc)
+    def __init__(self, feats, flip_feats, voc, size=ov.SIZE):
+        super().__init__(feats, voc, size)
         for n in self.names:
             for kind, layer in (("l4", "layer4"), ("l3", "layer3")):
                 f = np.load(os.path.join(flip_feats, layer, n + ".npy"))[:, ::-1, :]
-                g = ov.GRID[kind]
+                g = self.grid[kind]
                 self.raw[kind][n] = 0.5 * (self.raw[kind][n] + f.reshape(g * g, -1))
 
 
@@ -162,7 +200,23 @@ def best_score(d, s, q, cls):
     return out["u"].astype(np.float32)
 
 
-def variants(flip):
+def scales(cache, others, post=None):
+    """best's score averaged over the data sets `others(d)` gives for d (the same photos at other
+    input sizes, or flipped), then `post`, then the threshold at 0."""
+    post = post or (lambda d, q, u: u)
+
+    def recipe(d, s, q, cls):
+        maps = []
+        for x in others(d):
+            key = (id(x), s, q, cls)
+            if key not in cache.maps:
+                cache.maps[key] = best_score(x, s, q, cls)
+            maps.append(cache.maps[key].astype(np.float64))
+        return post(d, q, sum(maps) / len(maps)) > 0
+    return recipe
+
+
+def variants(flip, multi=False, colour=False):
     cache = ScoreCache()
     v = [("**best** (today's)", "best.rs: cycle check + SSP + walk + layer3 refinement, thr 0",
           cache.recipe(), False)]
@@ -179,6 +233,28 @@ def variants(flip):
             v.append((f"best + flip + guided colour r={r} eps={eps:g}",
                       f"best + flip, then the colour guided filter (radius {r}, eps {eps:g})",
                       cache.recipe(guided(r, eps, True)), True))
+    if colour:
+        for tau in (0.3, 0.6):
+            for lam in (0.005, 0.01, 0.02, 0.04):
+                v.append((f"best + colour model tau={tau} lam={lam}",
+                          f"best + fg/bg colour histograms (16³) of pixels beyond {tau} × the score's max/min, + {lam} × log-likelihood ratio",
+                          cache.recipe(colour_model(tau, lam)), False))
+    if multi:
+        # d.at holds the same set's Data by (size, flipped), filled in main().
+        one = lambda size, fl: (lambda d: [d.at[(size, fl)]])  # noqa: E731
+        both = lambda fl: (lambda d: [d.at[(512, fl)], d.at[(768, fl)]])  # noqa: E731
+        v.append(("best at 768", "best on features of the photo resized to 768² (layer4 24×24, layer3 48×48)",
+                  scales(cache, one(768, False)), False))
+        v.append(("best, 512 + 768", "best's final score averaged over 512² and 768² inputs, thr 0",
+                  scales(cache, both(False)), False))
+        v.append(("best, 512 + 768, flip", "the same with each size's features flip-averaged",
+                  scales(cache, both(True)), False))
+        v.append(("best, 512 + 768, flip + guided colour r=16 eps=0.001",
+                  "512 + 768 with flips, then the colour guided filter (radius 16, eps 0.001)",
+                  scales(cache, both(True), guided(16, 1e-3, True)), False))
+        v.append(("best, 512 + 768, flip + guided + colour model",
+                  "the same, then the colour model (tau 0.3, lam 0.01)",
+                  scales(cache, both(True), chain(guided(16, 1e-3, True), colour_model(0.3, 0.01))), False))
     return v
 
 
@@ -186,6 +262,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", required=True, help="LABEL=FEATS:VOC")
     ap.add_argument("--flip", action="append", default=[], help="LABEL=FEATS_FLIP")
+    ap.add_argument("--at768", action="append", default=[],
+                    help="LABEL=FEATS768:FEATS768_FLIP (features at 768², plain and flipped)")
+    ap.add_argument("--colour", action="store_true", help="also the colour-model variants")
     ap.add_argument("--only", help="run only variants whose name matches this regex")
     args = ap.parse_args()
     sets = []
@@ -194,7 +273,8 @@ def main():
         feats, voc = rest.split(":", 1)
         sets.append((label, feats, voc))
     flips = dict(f.split("=", 1) for f in args.flip)
-    vs = variants(bool(flips))
+    at768 = dict(f.split("=", 1) for f in args.at768)
+    vs = variants(bool(flips), bool(at768), args.colour)
     if args.only:
         vs = [x for x in vs if re.search(args.only, x[0])]
 
@@ -204,6 +284,11 @@ def main():
         data = {False: ov.Data(feats, voc)}
         if label in flips:
             data[True] = FlipData(feats, flips[label], voc)
+        if label in at768:
+            f768, f768flip = at768[label].split(":", 1)
+            data[False].at = {(512, False): data[False], (512, True): data[True],
+                              (768, False): ov.Data(f768, voc, 768),
+                              (768, True): FlipData(f768, f768flip, voc, 768)}
         for d in data.values():
             d.photos = Photos(voc)
         print(f"{label}: {len(data[False].names)} images loaded", file=sys.stderr)

@@ -67,7 +67,10 @@ class Data:
     feature, normalise again); sqrt (square root of the post-ReLU features).
     """
 
-    def __init__(self, feats, voc):
+    def __init__(self, feats, voc, size=SIZE):
+        # Cells a side per kind at this input size (ssp and best work at any size; the other
+        # recipes assume 512).
+        self.grid = {k: g * size // SIZE for k, g in GRID.items()}
         self.table = ref.load_classes(voc)
         self.names = sorted({n for c in ref.CLASSES for n in self.table[c]})
         self.raw = {"l4": {}, "l3": {}}  # float32 [cells, C], as stored
@@ -75,7 +78,7 @@ class Data:
         for n in self.names:
             for kind, layer in (("l4", "layer4"), ("l3", "layer3")):
                 f = np.load(os.path.join(feats, layer, n + ".npy"))
-                want = GRID[kind]
+                want = self.grid[kind]
                 if f.ndim != 3 or f.shape[:2] != (want, want):
                     sys.exit(f"{layer}/{n}.npy: expected [{want}, {want}, C], got {f.shape}")
                 self.raw[kind][n] = f.reshape(-1, f.shape[-1])
@@ -85,14 +88,15 @@ class Data:
         self._cov = {}
         for ci, c in enumerate(ref.CLASSES):  # coverage of every (image, class) at both grids
             for n in self.table[c]:
-                for g in (16, 32):
+                for g in (self.grid["l4"], self.grid["l3"]):
                     self._cov[(n, ci + 1, g)] = ref.cell_coverage(
                         self.lab[n] == ci + 1, g, g).reshape(-1)
 
     def rawf(self, n, kind):
         if kind == "l3p":
-            x = self.raw["l3"][n].astype(np.float64).reshape(16, 2, 16, 2, -1)
-            return x.mean(axis=(1, 3)).reshape(256, -1)
+            g = self.grid["l3p"]
+            x = self.raw["l3"][n].astype(np.float64).reshape(g, 2, g, 2, -1)
+            return x.mean(axis=(1, 3)).reshape(g * g, -1)
         return self.raw[kind][n].astype(np.float64)
 
     def ds_mean(self, base):
@@ -264,9 +268,9 @@ def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=F
     6. post(d, q, u) -> u: a filter of the final score at the query's size (oneshot_refine.py).
     """
     post = post or (lambda d, q, u: u)
-    g = GRID[kind]
 
     def recipe(d, s, q, cls):
+        g, g3 = d.grid[kind], d.grid["l3"]
         Us, Uq, c = d.U(s, kind, centre), d.U(q, kind, centre), d.cov(s, cls, g)
         P, B = proto(Us, c), proto(Us, 1 - c)
         m = random_walk(Uq, Uq @ P, walk0)
@@ -304,12 +308,12 @@ def ssp(kind="l4", centre=None, a=0.5, bsup=0.0, sel="mid", band=0.0, weighted=F
             u4 = post(d, q, u4)
             return u4 > cut(u4, how)
         Q3 = d.U(q, "l3")
-        m32 = ref.upsample_bilinear(m.reshape(g, g), 32, 32).reshape(-1)
+        m32 = ref.upsample_bilinear(m.reshape(g, g), g3, g3).reshape(-1)
         t3 = cut(m32, l3split)
         r3 = m32.max() - m32.min()
         f3 = proto(Q3, (m32 > t3 + l3band * r3).astype(float))
         b3 = proto(Q3, (m32 <= t3 - l3band * r3).astype(float))
-        e = random_walk(Q3, Q3 @ f3 - Q3 @ b3, walk3).reshape(32, 32)
+        e = random_walk(Q3, Q3 @ f3 - Q3 @ b3, walk3).reshape(g3, g3)
         return post(d, q, (1 - l3) * u4 + l3 * d.up(e, q)) > 0
     return recipe
 
