@@ -269,6 +269,15 @@ impl BundleManifest {
         self.images.iter().find(|i| i.name == name)
     }
 
+    /// The feature files' bytes together.
+    pub fn feature_bytes(&self) -> u64 {
+        self.images
+            .iter()
+            .flat_map(|i| &i.features)
+            .map(|f| f.bytes)
+            .sum()
+    }
+
     /// All files' bytes together.
     pub fn total_bytes(&self) -> u64 {
         self.images

@@ -305,13 +305,7 @@ mod tests {
         assert_eq!(m.images[0].mask.as_ref().unwrap().file, "cat.mask.png");
         assert_eq!(m.images[0].mask.as_ref().unwrap().bytes, 20);
         assert!(m.images[1].mask.is_none() && !String::from_utf8_lossy(json).contains("null"));
-        let features: u64 = m
-            .images
-            .iter()
-            .flat_map(|i| &i.features)
-            .map(|f| f.bytes)
-            .sum();
-        assert_eq!(m.total_bytes(), 3 * 10 + 20 + features);
+        assert_eq!(m.total_bytes(), 3 * 10 + 20 + m.feature_bytes());
         assert_eq!(m.channels, [8, 16]);
         let get = |f: &str| files.iter().find(|(n, _)| n == f).unwrap().1.clone();
         let img = &m.images[1];

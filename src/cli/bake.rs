@@ -224,12 +224,7 @@ fn report(
     pairs: &[Vec<(UnitMap, UnitMap)>],
 ) -> Result<()> {
     let total: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let features: u64 = manifest
-        .images
-        .iter()
-        .flat_map(|i| &i.features)
-        .map(|f| f.bytes)
-        .sum();
+    let features = manifest.feature_bytes();
     println!(
         "bundle: {} images, {} at {}², {} encoding: {:.2} MB in all, features {:.2} MB",
         manifest.images.len(),

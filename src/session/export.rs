@@ -100,15 +100,15 @@ pub fn pca_json(v: &PcaView, images: [&str; 2]) -> String {
 
 /// The first `n` correspondences as JSON: each pair's cells as (row, column) and its cosine.
 pub fn pairs_json(v: &PairsView, n: usize, images: [&str; 2]) -> String {
-    let cell = |i: usize, cols: usize| [i / cols.max(1), i % cols.max(1)];
     let pairs: Vec<_> = v
         .pairs
         .iter()
         .take(n)
         .map(|p| {
+            let (l, r) = v.cells(p);
             json!({
-                "left": cell(p.left, v.grids[0].1),
-                "right": cell(p.right, v.grids[1].1),
+                "left": [l.0, l.1],
+                "right": [r.0, r.1],
                 "similarity": p.similarity,
             })
         })

@@ -3,7 +3,7 @@
 //! channel's activity. The layout and every coordinate are decided here; the browser only replays
 //! the steps on a canvas (`ui::browser::figure`).
 
-use super::geometry::{Cell, Rect, pair_colour};
+use super::geometry::{Rect, cell_centre_in, pair_colour};
 use super::iou_plot::{self, HEIGHT, WIDTH};
 use super::results::{PairsView, SegView, WhyView};
 
@@ -105,12 +105,22 @@ fn rect(left: f64, top: f64, width: f64, height: f64) -> Rect {
     }
 }
 
-/// The centre of cell `(r, c)` of a `rows`×`cols` grid spread over `at`.
-fn centre((r, c): Cell, (rows, cols): (usize, usize), at: Rect) -> (f64, f64) {
-    (
-        at.left + (c as f64 + 0.5) / cols.max(1) as f64 * at.width,
-        at.top + (r as f64 + 0.5) / rows.max(1) as f64 * at.height,
-    )
+/// The figure's corner: cell centres are in figure pixels.
+const ORIGIN: Rect = Rect {
+    left: 0.0,
+    top: 0.0,
+    width: 0.0,
+    height: 0.0,
+};
+
+/// One line of text in `colour`, its baseline's left end at (`x`, `y`).
+fn text(x: f64, y: f64, text: String, size: f64, colour: &str) -> Step {
+    Step::Text {
+        at: (x, y),
+        text,
+        size,
+        colour: colour.into(),
+    }
 }
 
 /// A photo of `width`×`height` at the figure's photo height (its aspect kept, within 1:4–4:1).
@@ -133,9 +143,9 @@ pub fn pairs(v: &PairsView, n: usize, sizes: [(u32, u32); 2], names: [&str; 2]) 
     ];
     let shown = n.min(v.pairs.len());
     for (i, p) in v.pairs.iter().take(shown).enumerate() {
-        let cell = |i: usize, (_, cols): (usize, usize)| (i / cols.max(1), i % cols.max(1));
-        let a = centre(cell(p.left, v.grids[0]), v.grids[0], left);
-        let b = centre(cell(p.right, v.grids[1]), v.grids[1], right);
+        let (l, r) = v.cells(p);
+        let a = cell_centre_in(l, v.grids[0].1, left, ORIGIN);
+        let b = cell_centre_in(r, v.grids[1].1, right, ORIGIN);
         let colour = pair_colour(i);
         steps.push(Step::Line {
             points: vec![a, b],
@@ -150,9 +160,10 @@ pub fn pairs(v: &PairsView, n: usize, sizes: [(u32, u32); 2], names: [&str; 2]) 
             });
         }
     }
-    steps.push(Step::Text {
-        at: (0.0, PHOTO_HEIGHT + 24.0),
-        text: format!(
+    steps.push(text(
+        0.0,
+        PHOTO_HEIGHT + 24.0,
+        format!(
             "{} ↔ {} · {} · the {shown} most similar of {} mutual nearest neighbours{}",
             names[0],
             names[1],
@@ -164,9 +175,9 @@ pub fn pairs(v: &PairsView, n: usize, sizes: [(u32, u32); 2], names: [&str; 2]) 
                 ""
             }
         ),
-        size: 15.0,
-        colour: INK.into(),
-    });
+        15.0,
+        INK,
+    ));
     Figure {
         width: (right.left + right.width) as u32,
         height: (PHOTO_HEIGHT + CAPTION) as u32,
@@ -227,12 +238,6 @@ pub fn curve(v: &SegView, query: &str) -> Option<Figure> {
         radius: 6.0,
         colour: "#0b63c5".into(),
     });
-    let text = |x: f64, y: f64, text: String, size: f64, colour: &str| Step::Text {
-        at: (x, y),
-        text,
-        size,
-        colour: colour.into(),
-    };
     let (best, best_iou) = c.best();
     let iou_now = v.iou.map_or(String::new(), |i| format!(" → IoU {i:.3}"));
     steps.extend([
@@ -291,12 +296,6 @@ pub fn why(w: &WhyView, names: [&str; 2]) -> Figure {
         }
         c
     };
-    let text = |x: f64, y: f64, text: String, size: f64, colour: &str| Step::Text {
-        at: (x, y),
-        text,
-        size,
-        colour: colour.into(),
-    };
     let carried: f32 = w.channels.iter().map(|c| c.share).sum();
     let mut steps = vec![
         text(
@@ -326,7 +325,7 @@ pub fn why(w: &WhyView, names: [&str; 2]) -> Figure {
         let at = rect(column(i), top(0), THUMB, THUMB);
         steps.push(Step::Photo { image: i, at });
         // The cell's box, at least 10 pixels across so that a fine grid's cell still shows.
-        let (cx, cy) = centre((r, c), (rows, cols), at);
+        let (cx, cy) = cell_centre_in((r, c), cols, at, ORIGIN);
         let side = (THUMB / cols.max(rows).max(1) as f64).max(10.0);
         steps.push(Step::Frame {
             at: rect(cx - side / 2.0, cy - side / 2.0, side, side),

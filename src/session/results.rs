@@ -192,6 +192,14 @@ pub struct PairsView {
     pub object: bool,
 }
 
+impl PairsView {
+    /// Pair `p`'s cells as (row, column): on the left grid, then on the right one.
+    pub fn cells(&self, p: &Pair) -> (Cell, Cell) {
+        let at = |i: usize, (_, cols): (usize, usize)| (i / cols.max(1), i % cols.max(1));
+        (at(p.left, self.grids[0]), at(p.right, self.grids[1]))
+    }
+}
+
 /// A predicted mask at the query's own size (for the download).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictedMask {

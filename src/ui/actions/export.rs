@@ -182,6 +182,13 @@ pub fn why_png(ctx: Ctx) {
     save_figure(ctx, fig, file);
 }
 
+/// Downloads `json` as `file`.
+fn save_json(ctx: Ctx, json: &str, file: &str) {
+    if let Err(e) = blob(json.as_bytes()).and_then(|b| save(&b, file)) {
+        notify::error(ctx.out, e);
+    }
+}
+
 /// Downloads "why alike" as JSON (cells, cosine, channels and their shares).
 pub fn why_json_file(ctx: Ctx) {
     let Some(w) = ctx.out.why.get_untracked() else {
@@ -190,9 +197,7 @@ pub fn why_json_file(ctx: Ctx) {
     let names = image_names(ctx);
     let images = [names[0].as_str(), names[1].as_str()];
     let file = view_name("why", images, w.block.name(), "json");
-    if let Err(e) = blob(why_json(&w, images).as_bytes()).and_then(|b| save(&b, &file)) {
-        notify::error(ctx.out, e);
-    }
+    save_json(ctx, &why_json(&w, images), &file);
 }
 
 /// Downloads `side`'s heatmap values as JSON (the cell, the grid, every cell's cosine).
@@ -202,9 +207,7 @@ pub fn heatmap_values(ctx: Ctx, side: Side) {
     };
     let source = image_names(ctx)[m.source.index()].clone();
     let file = heatmap_name(&source, &m.image, m.block.name(), m.cell, "json");
-    if let Err(e) = blob(heatmap_json(&m, &source).as_bytes()).and_then(|b| save(&b, &file)) {
-        notify::error(ctx.out, e);
-    }
+    save_json(ctx, &heatmap_json(&m, &source), &file);
 }
 
 /// Downloads the shown view's numbers as JSON: the PCA scores, the correspondences drawn, or
@@ -240,7 +243,5 @@ pub fn view_json(ctx: Ctx) {
     let Some((json, file)) = made else {
         return notify::error(ctx.out, "nothing to download yet");
     };
-    if let Err(e) = blob(json.as_bytes()).and_then(|b| save(&b, &file)) {
-        notify::error(ctx.out, e);
-    }
+    save_json(ctx, &json, &file);
 }

@@ -53,15 +53,14 @@ pub fn PairLines(
         ) else {
             return Vec::new();
         };
-        let [(_, lc), (_, rc)] = v.grids;
         v.pairs
             .iter()
             .take(n)
             .enumerate()
             .map(|(i, p)| {
-                let (l, r) = ((p.left / lc, p.left % lc), (p.right / rc, p.right % rc));
-                let (x1, y1) = cell_centre_in(l, lc, left, origin);
-                let (x2, y2) = cell_centre_in(r, rc, right, origin);
+                let (l, r) = v.cells(p);
+                let (x1, y1) = cell_centre_in(l, v.grids[0].1, left, origin);
+                let (x2, y2) = cell_centre_in(r, v.grids[1].1, right, origin);
                 view! {
                     <line
                         x1=format!("{x1:.1}")

@@ -500,11 +500,11 @@ pub fn Panel(
                                         .take(n)
                                         .enumerate()
                                         .map(|(i, p)| {
-                                            let here = match side {
-                                                Side::Left => p.left,
-                                                Side::Right => p.right,
+                                            let (l, r) = v.cells(p);
+                                            let cell = match side {
+                                                Side::Left => l,
+                                                Side::Right => r,
                                             };
-                                            let cell = (here / cols, here % cols);
                                             let b = cell_box(cell, cols);
                                             view! {
                                                 <div
