@@ -35,7 +35,7 @@ BENCH_RUNS ?= 5
 comma := ,
 bench: setup
 	@start=$$(date +%s); \
-	trunk build --release bench.html --html-output bench.html --dist $(BENCH_DIST) --features bench$(if $(BENCH_FEATURES),$(comma)$(BENCH_FEATURES)) && \
+	trunk build bench.html --release --html-output bench.html --dist $(BENCH_DIST) --features bench$(if $(BENCH_FEATURES),$(comma)$(BENCH_FEATURES)) && \
 	node benches/stage-tfjs.mjs $(BENCH_DIST) && \
 	mkdir -p target/bench && \
 	target/debug/featsim bench --weights weights/resnet50-imagenet.bpk --image gallery/chelsea.png --runs 3 | tee target/bench/native-cpu.txt && \

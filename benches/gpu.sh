@@ -17,8 +17,12 @@ for v in plain autotune; do
   gunzip -c .benchbin/featsim-$v.gz > /tmp/featsim-$v
   chmod +x /tmp/featsim-$v
 done
-# Side by side, and plain once more to see the drift between the two.
-for v in plain autotune plain; do
-  /tmp/featsim-$v bench --random resnet50 --backend wgpu --size 512 --runs "$RUNS" 2>&1 | grep -v XDG_RUNTIME | tee -a "$OUT/featsim-wgpu-$v.txt"
+# Side by side: the page's kernel set (our tiled convolution, src/kernels/conv.rs, `--conv tiled`),
+# burn's direct convolution (`--conv burn` in the plain build), burn's autotune (`--conv burn` in
+# the autotune build); both plain ones again to see the drift.
+for run in "plain tiled" "plain burn" "autotune burn" "plain tiled" "plain burn"; do
+  set -- $run
+  /tmp/featsim-$1 bench --random resnet50 --backend wgpu --size 512 --runs "$RUNS" --conv "$2" 2>&1 \
+    | grep -v XDG_RUNTIME | tee -a "$OUT/featsim-wgpu-$1-$2.txt"
 done
 PYTHONUNBUFFERED=1 python3 benches/torch_resnet.py --arch resnet50 --size 512 --runs "$RUNS" | tee "$OUT/torch.txt"

@@ -1,7 +1,9 @@
 //! Hand-written compute kernels for the heatmap: cosine of one query against every cell, and the
 //! colouring of a cosine grid at display size. CubeCL compiles them to WGSL for WebGPU (and to
 //! SPIR-V on native Vulkan); the CPU backend runs a line-by-line twin of each, so every device
-//! gives the same numbers through one API.
+//! gives the same numbers through one API. The network's convolutions are in [`conv`].
+
+pub mod conv;
 
 use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};

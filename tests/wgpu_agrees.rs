@@ -7,11 +7,13 @@
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
+use burn::tensor::{Tensor, TensorData};
 use common::*;
 use featsim::colormap::{Colormap, Range};
 use featsim::compute::Compute;
 use featsim::features::FeatureMap;
 use featsim::heatmap::{self, Style};
+use featsim::kernels::conv::{self, ConvKernel};
 use featsim::similarity::UnitMap;
 use std::sync::OnceLock;
 
@@ -42,19 +44,82 @@ fn wgpu_and_cpu_features_agree() {
     let cpu = Compute::cpu();
     let weights = default_weights();
     let resized = model_input(&voc_image("2007_000256"), 512);
-    let on_gpu = our_blocks(&load_model(&weights, &gpu.device), &resized);
     let on_cpu = our_blocks(&load_model(&weights, &cpu.device), &resized);
-    for (i, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
-        let (err, scale) = max_errors(&g.data, &c.data);
-        println!(
-            "layer{}: max|wgpu-cpu| = {err:.3e}, max|cpu| = {scale:.2}",
-            i + 1
-        );
-        assert!(
-            err <= 1e-3 * scale,
-            "layer{}: {err} > 1e-3 × {scale}",
-            i + 1
-        );
+    let model = load_model(&weights, &gpu.device);
+    // Every convolution kernel the GPU can run, each against the CPU backend's own convolution.
+    for kernel in ConvKernel::ALL {
+        let on_gpu = our_blocks(&model.with_conv_kernel(kernel), &resized);
+        for (i, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
+            let (err, scale) = max_errors(&g.data, &c.data);
+            let kernel = kernel.name();
+            println!(
+                "{kernel} layer{}: max|wgpu-cpu| = {err:.3e}, max|cpu| = {scale:.2}",
+                i + 1
+            );
+            assert!(
+                err <= 1e-3 * scale,
+                "{kernel} layer{}: {err} > 1e-3 × {scale}",
+                i + 1
+            );
+        }
+    }
+}
+
+/// Seeded values in [-1, 1).
+fn noise(n: usize, seed: u32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9) | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// Shapes the network never uses too: odd sizes, channel and pixel counts that are no multiple of
+/// a tile, a 7×7 stem with 3 channels, strided 1×1 and 3×3, padding wider than a tap.
+#[test]
+fn conv_kernels_agree_with_the_cpu_on_odd_shapes() {
+    let Some(gpu) = gpu() else { return };
+    let cpu = Compute::cpu();
+    // (cin, cout, kernel, stride, padding, height, width)
+    let cases = [
+        (3, 64, 7, 2, 3, 37, 29),
+        (20, 70, 3, 1, 1, 13, 11),
+        (64, 96, 1, 2, 0, 15, 16),
+        (17, 5, 3, 2, 2, 9, 10),
+        (256, 130, 1, 1, 0, 4, 4),
+    ];
+    for (i, &(cin, cout, k, stride, padding, h, w)) in cases.iter().enumerate() {
+        let x = noise(cin * h * w, 3 * i as u32 + 1);
+        let weight = noise(cout * cin * k * k, 3 * i as u32 + 2);
+        let bias = noise(cout, 3 * i as u32 + 3);
+        let run = |device: &burn::tensor::Device, kernel: ConvKernel| {
+            let x = Tensor::<4>::from_data(TensorData::new(x.clone(), [1, cin, h, w]), device);
+            let weight =
+                Tensor::<4>::from_data(TensorData::new(weight.clone(), [cout, cin, k, k]), device);
+            let bias = Tensor::<1>::from_data(TensorData::new(bias.clone(), [cout]), device);
+            let weight = conv::prepare_weight(weight, kernel);
+            let out = conv::conv2d(x, weight, bias, stride, padding, kernel);
+            (out.dims(), out.into_data().try_to_vec::<f32>().unwrap())
+        };
+        let (dims, want) = run(&cpu.device, ConvKernel::Burn);
+        for kernel in ConvKernel::ALL {
+            let (got_dims, got) = run(&gpu.device, kernel);
+            assert_eq!(got_dims, dims, "case {i}, {}", kernel.name());
+            let (err, scale) = max_errors(&got, &want);
+            println!(
+                "case {i}, {}: max|wgpu-cpu| = {err:.2e}, max|cpu| = {scale:.1}",
+                kernel.name()
+            );
+            assert!(
+                err <= 1e-5 * scale,
+                "case {i}, {}: max|wgpu-cpu| = {err} (max|cpu| {scale})",
+                kernel.name()
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use super::{BackendArg, check_size};
 use crate::colormap::{Colormap, Range};
 use crate::compute::Compute;
 use crate::heatmap::{self, Style};
+use crate::kernels::conv::ConvKernel;
 use crate::model::{Arch, Block, ModelSpec, ResNet, Weights};
 use crate::oneshot::{ImageFeatures, Method, predict};
 use crate::stats::median;
@@ -36,6 +37,10 @@ pub struct BenchArgs {
     /// Image to use (default: a synthetic 640×480 one).
     #[arg(long)]
     image: Option<PathBuf>,
+    /// The GPU's convolution kernel: `tiled` (ours; the default without autotune, as in the
+    /// page) or `burn` (burn's direct kernel, or autotune's pick; the default with autotune).
+    #[arg(long, default_value_t = ConvKernel::default())]
+    conv: ConvKernel,
 }
 
 /// Builds the model from the file or seeded random weights, then times every step.
@@ -53,7 +58,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         ),
         (None, None) => bail!("give --weights or --random ARCH"),
     };
-    let model = ResNet::new(&w, &compute.device)?;
+    let model = ResNet::new(&w, &compute.device)?.with_conv_kernel(args.conv);
     let image = args.image.map(|p| load_image(&p)).transpose()?;
     time_steps(
         &model,
@@ -63,6 +68,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             runs: args.runs,
             image,
             weights: label,
+            conv: args.conv,
         },
     )
 }
@@ -77,6 +83,8 @@ struct Plan {
     image: Option<RgbImage>,
     /// What the weights are, for the report.
     weights: String,
+    /// The GPU's convolution kernel, for the report.
+    conv: ConvKernel,
 }
 
 /// One timed step.
@@ -308,6 +316,7 @@ fn time_steps(model: &ResNet, compute: &Compute, plan: Plan) -> Result<()> {
         "backend": compute.kind.to_string(),
         "adapter": compute.adapter,
         "weights": plan.weights,
+        "conv": plan.conv.name(),
         "size": size,
         "runs": plan.runs,
         "median_ms": rows

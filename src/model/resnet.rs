@@ -7,27 +7,42 @@ use super::parts::{Part, Parts};
 use super::spec::{Block, ModelSpec, stage_stride};
 use super::weights::{HostTensor, Precision, Weights, WeightsError};
 use crate::compute::{DeviceError, read_vec};
+use crate::kernels::conv::{self, ConvKernel};
 use burn::tensor::activation::{relu, softmax};
-use burn::tensor::module::{adaptive_avg_pool2d, conv2d, max_pool2d};
-use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::module::{adaptive_avg_pool2d, max_pool2d};
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// A convolution whose BatchNorm has been folded into its weight and bias.
 #[derive(Debug, Clone)]
 struct FoldedConv {
+    /// Laid out for the device's convolution ([`kernels::conv::prepare_weight`]).
     weight: Tensor<4>,
     bias: Tensor<1>,
-    options: ConvOptions<2>,
+    stride: usize,
+    padding: usize,
+    kernel: ConvKernel,
 }
 
 impl FoldedConv {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(
+        conv::conv2d(
             x,
             self.weight.clone(),
-            Some(self.bias.clone()),
-            self.options.clone(),
+            self.bias.clone(),
+            self.stride,
+            self.padding,
+            self.kernel,
         )
+    }
+
+    /// The same conv, its weight laid out for `kernel`.
+    fn using(&self, kernel: ConvKernel) -> Self {
+        FoldedConv {
+            weight: conv::prepare_weight(self.weight.clone(), kernel),
+            kernel,
+            ..self.clone()
+        }
     }
 }
 
@@ -115,6 +130,7 @@ impl ResNet {
             weights: part,
             device: &self.device,
             eps: self.spec.bn_eps,
+            kernel: self.stem.kernel,
         };
         let mut grown = self.clone();
         grown.stages.extend(run.map(|stage| folder.stage(stage)));
@@ -128,6 +144,7 @@ impl ResNet {
             weights,
             device,
             eps: spec.bn_eps,
+            kernel: ConvKernel::default(),
         };
         let stem = folder.conv("conv1", "bn1", 2, 3);
         let stages = STAGES
@@ -191,6 +208,24 @@ impl ResNet {
     /// What network this is.
     pub fn spec(&self) -> &ModelSpec {
         &self.spec
+    }
+
+    /// This network running its convolutions with `kernel` (on a GPU; the CPU has one).
+    pub fn with_conv_kernel(&self, kernel: ConvKernel) -> Self {
+        let blocks = self.stages.iter().map(|stage| {
+            stage
+                .iter()
+                .map(|b| ResBlock {
+                    convs: b.convs.iter().map(|c| c.using(kernel)).collect(),
+                    downsample: b.downsample.as_ref().map(|d| d.using(kernel)),
+                })
+                .collect()
+        });
+        ResNet {
+            stem: self.stem.using(kernel),
+            stages: blocks.collect(),
+            ..self.clone()
+        }
     }
 
     /// The device the weights live on.
@@ -285,6 +320,7 @@ struct Folder<'a> {
     weights: &'a Weights,
     device: &'a Device,
     eps: f32,
+    kernel: ConvKernel,
 }
 
 impl Folder<'_> {
@@ -350,9 +386,14 @@ impl Folder<'_> {
         }
         let shape: [usize; 4] = [w.shape[0], w.shape[1], w.shape[2], w.shape[3]];
         FoldedConv {
-            weight: Tensor::from_data(TensorData::new(wf, shape), self.device),
+            weight: conv::prepare_weight(
+                Tensor::from_data(TensorData::new(wf, shape), self.device),
+                self.kernel,
+            ),
             bias: Tensor::from_data(TensorData::new(bf, [out]), self.device),
-            options: ConvOptions::new([stride, stride], [padding, padding], [1, 1], 1),
+            stride,
+            padding,
+            kernel: self.kernel,
         }
     }
 }

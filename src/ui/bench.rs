@@ -8,6 +8,7 @@ use super::browser::device::acquire_device;
 use crate::colormap::{Colormap, Range};
 use crate::compute::{BackendKind, Compute};
 use crate::heatmap::{self, Style};
+use crate::kernels::conv::ConvKernel;
 use crate::model::{Block, Preprocess, ResNet, Weights, preprocess};
 use crate::oneshot::ImageFeatures;
 use crate::stats::median;
@@ -29,7 +30,6 @@ thread_local! {
 /// (all blocks up to layer4 at `size`²) and one heatmap of the centre cell.
 ///
 /// Returns `{ backend, adapter, fallback, size, ms_from_navigation, steps_ms: {…} }`.
-#[wasm_bindgen]
 pub async fn bench_first_heatmap(
     weights_url: String,
     left_url: String,
@@ -78,20 +78,22 @@ pub async fn bench_first_heatmap(
     }))
 }
 
-/// Times the forward pass to layer4 at 512² on `backend` (`"webgpu"` or `"cpu"`): one warm-up
+/// Times the forward pass to layer4 at 512² on `backend` (`"webgpu"` or `"cpu"`) with the GPU
+/// convolution kernel `conv` (`"tiled"` or `"burn"`; none: the page's; the CPU has one): one warm-up
 /// run, then `runs` timed runs, each ended by reading back a one-value reduction of the output
 /// (a browser cannot block on the device, so a readback is the sync). `image_url` is the input.
 ///
 /// Returns `{ backend, adapter, size, runs, ms: [...], median_ms, warmup_ms, load_ms,
 /// output_shape, output_mean }`; an error when WebGPU was asked for but is not available.
-#[wasm_bindgen]
 pub async fn bench_featsim(
     backend: String,
     runs: u32,
     image_url: String,
     weights_url: String,
+    conv: Option<String>,
 ) -> Result<JsValue, JsValue> {
     const SIZE: u32 = 512;
+    let kernel = conv.map_or(Ok(ConvKernel::default()), |c| c.parse().map_err(err))?;
     let compute = match [BackendKind::Wgpu, BackendKind::Cpu]
         .into_iter()
         .find(|k| k.slug() == backend)
@@ -101,7 +103,9 @@ pub async fn bench_featsim(
         None => return Err(err(format!("unknown backend {backend:?} (webgpu, cpu)"))),
     };
     let t0 = now_ms();
-    let model = load_model(&compute, &weights_url).await?;
+    let model = load_model(&compute, &weights_url)
+        .await?
+        .with_conv_kernel(kernel);
     let load_ms = now_ms() - t0;
     let img = fetch_image(&image_url).await?;
     let input = features::input(&model, &img, SIZE);
@@ -126,6 +130,7 @@ pub async fn bench_featsim(
     to_js(&json!({
         "backend": compute.kind.to_string(),
         "adapter": compute.adapter,
+        "conv": kernel.name(),
         "size": SIZE,
         "runs": runs,
         "ms": ms,
@@ -140,7 +145,6 @@ pub async fn bench_featsim(
 /// The network input for `image_url` at `size`², preprocessed as Keras ResNet50 expects (BGR
 /// minus the ImageNet means: the embedded weights' own preprocessing), as `[1, size, size, 3]`
 /// channels-last values — so TF.js is fed exactly the numbers FeatSim is.
-#[wasm_bindgen]
 pub async fn bench_input(image_url: String, size: u32) -> Result<Float32Array, JsValue> {
     let img = fetch_image(&image_url).await?;
     let resized = resample::resize_square(&img, size);

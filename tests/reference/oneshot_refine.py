@@ -9,12 +9,17 @@ the query's full resolution or on the features themselves:
   (needs a second dump, FEATS_FLIP, of the same images flipped left-right:
   tests/reference/mirror_set.py makes the mirrored set);
 - two input sizes: best's final score at 512² and at 768² averaged (dumps at --size 768, plain
-  and mirrored), with and without the flips and the guided filter.
+  and mirrored), with and without the flips and the guided filter;
+- layer2 refinement after best's layer3 stage (needs layer2 dumps, --layer2): best's final score
+  area-averaged onto layer2's 64×64 grid gives fg/bg seeds (beyond ± band × its range), the query's
+  own layer2 prototypes of them score every layer2 cell, e2 = cos(q2, f2) − cos(q2, b2), and the
+  final map is (1 − l2) · best + l2 · up(e2), thresholded at 0.
 
   /usr/bin/python3 tests/reference/oneshot_refine.py \\
       --set voc=FEATS_VOC:../shared/voc --set voc-more=FEATS_MORE:../shared/voc-more \\
       [--flip voc=FEATS_VOC_FLIP --flip voc-more=FEATS_MORE_FLIP]
-      [--at768 voc=FEATS_VOC_768:FEATS_VOC_768_FLIP --at768 voc-more=…] [--only REGEX]
+      [--at768 voc=FEATS_VOC_768:FEATS_VOC_768_FLIP --at768 voc-more=…]
+      [--layer2 voc=FEATS_VOC_L2 --layer2 voc-more=FEATS_MORE_L2] [--only REGEX]
 
 FEATS dirs hold {layer3,layer4}/NAME.npy as `featsim eval-oneshot --dump-features DIR
 --dump-blocks layer3,layer4` writes them. Prints one markdown table, a column pair per set.
@@ -152,6 +157,46 @@ def guided(r, eps, colour=True):
     return post
 
 
+# ---------------------------------------------------------------- layer2 refinement
+
+
+class Layer2:
+    """Unit layer2 cell features [g2², C] per photo (float32), from a dump of layer2/NAME.npy."""
+
+    def __init__(self, feats, names):
+        self.U = {}
+        self.grid = None
+        for n in names:
+            f = np.load(os.path.join(feats, "layer2", n + ".npy"))
+            self.grid = f.shape[0]
+            self.U[n] = ov.unit(f.reshape(-1, f.shape[-1]).astype(np.float32))
+
+
+def area_mean(u, g):
+    """A full-size score map averaged over the cells of a g × g grid (PIL's box filter)."""
+    return np.asarray(Image.fromarray(u.astype(np.float32), mode="F").resize((g, g), Image.BOX),
+                      dtype=np.float64)
+
+
+def layer2_refine(cache, l2, band):
+    """best, then the layer2 stage described in the module docstring."""
+    def recipe(d, s, q, cls):
+        key = (id(d), s, q, cls)
+        if key not in cache.maps:
+            cache.maps[key] = best_score(d, s, q, cls)
+        u = cache.maps[key].astype(np.float64)
+        Q2 = d.layer2.U[q]
+        g2 = d.layer2.grid
+        m = area_mean(u, g2).reshape(-1)
+        rg = m.max() - m.min()
+        fg, bg = m > band * rg, m < -band * rg
+        if not fg.any() or not bg.any():
+            return u > 0
+        e = Q2 @ ov.proto(Q2, fg.astype(np.float32)) - Q2 @ ov.proto(Q2, bg.astype(np.float32))
+        return (1 - l2) * u + l2 * d.up(e.reshape(g2, g2), q) > 0
+    return recipe
+
+
 # ---------------------------------------------------------------- flip averaging
 
 
@@ -216,7 +261,7 @@ def scales(cache, others, post=None):
     return recipe
 
 
-def variants(flip, multi=False, colour=False):
+def variants(flip, multi=False, colour=False, layer2=False):
     cache = ScoreCache()
     v = [("**best** (today's)", "best.rs: cycle check + SSP + walk + layer3 refinement, thr 0",
           cache.recipe(), False)]
@@ -239,6 +284,12 @@ def variants(flip, multi=False, colour=False):
                 v.append((f"best + colour model tau={tau} lam={lam}",
                           f"best + fg/bg colour histograms (16³) of pixels beyond {tau} × the score's max/min, + {lam} × log-likelihood ratio",
                           cache.recipe(colour_model(tau, lam)), False))
+    if layer2:
+        for l2 in (0.2, 0.35, 0.5, 0.7):
+            for band in (0.0, 0.1, 0.2):
+                v.append((f"best + layer2 l2={l2} band={band}",
+                          f"best, then layer2 (64×64) seeds beyond ±{band} × range, fg−bg cosine, weight {l2}",
+                          layer2_refine(cache, l2, band), False))
     if multi:
         # d.at holds the same set's Data by (size, flipped), filled in main().
         one = lambda size, fl: (lambda d: [d.at[(size, fl)]])  # noqa: E731
@@ -264,6 +315,8 @@ def main():
     ap.add_argument("--flip", action="append", default=[], help="LABEL=FEATS_FLIP")
     ap.add_argument("--at768", action="append", default=[],
                     help="LABEL=FEATS768:FEATS768_FLIP (features at 768², plain and flipped)")
+    ap.add_argument("--layer2", action="append", default=[],
+                    help="LABEL=FEATS_L2 (a dump holding layer2/NAME.npy): the layer2 variants")
     ap.add_argument("--colour", action="store_true", help="also the colour-model variants")
     ap.add_argument("--only", help="run only variants whose name matches this regex")
     args = ap.parse_args()
@@ -274,7 +327,8 @@ def main():
         sets.append((label, feats, voc))
     flips = dict(f.split("=", 1) for f in args.flip)
     at768 = dict(f.split("=", 1) for f in args.at768)
-    vs = variants(bool(flips), bool(at768), args.colour)
+    layer2 = dict(f.split("=", 1) for f in args.layer2)
+    vs = variants(bool(flips), bool(at768), args.colour, bool(layer2))
     if args.only:
         vs = [x for x in vs if re.search(args.only, x[0])]
 
@@ -291,9 +345,13 @@ def main():
                               (768, True): FlipData(f768, f768flip, voc, 768)}
         for d in data.values():
             d.photos = Photos(voc)
+        if label in layer2:
+            data[False].layer2 = Layer2(layer2[label], data[False].names)
         print(f"{label}: {len(data[False].names)} images loaded", file=sys.stderr)
         for name, _, recipe, needs_flip in vs:
             if needs_flip and needs_flip not in data:
+                continue
+            if "layer2" in name and not hasattr(data[False], "layer2"):
                 continue
             t0 = time.time()
             res = ov.evaluate(data[needs_flip], recipe)
