@@ -90,7 +90,7 @@ for (const [k, v] of Object.entries(r)) {
 }
 if (bench.fatal) console.log(`FATAL ${bench.fatal}`);
 console.log("\nratio FeatSim / TF.js (median ms; < 1: FeatSim faster)");
-for (const [a, b] of [["featsim-webgpu", "tfjs-webgpu"], ["featsim-webgpu-burn", "tfjs-webgpu"], ["featsim-cpu", "tfjs-wasm"], ["featsim-cpu", "tfjs-cpu"]]) {
+for (const [a, b] of [["featsim-webgpu", "tfjs-webgpu"], ["featsim-webgpu-burn", "tfjs-webgpu"], ["featsim-cpu", "tfjs-wasm"], ["featsim-cpu-burn", "tfjs-wasm"], ["featsim-cpu", "tfjs-cpu"]]) {
   const q = ms(a) / ms(b);
   console.log(`  ${a.padEnd(20)} / ${b.padEnd(12)} ${isFinite(q) ? q.toFixed(2) : "—"}`);
 }

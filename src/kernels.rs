@@ -4,6 +4,7 @@
 //! gives the same numbers through one API. The network's convolutions are in [`conv`].
 
 pub mod conv;
+pub mod conv_cpu;
 
 use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};

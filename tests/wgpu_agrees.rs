@@ -13,7 +13,7 @@ use featsim::colormap::{Colormap, Range};
 use featsim::compute::Compute;
 use featsim::features::FeatureMap;
 use featsim::heatmap::{self, Style};
-use featsim::kernels::conv::{self, ConvKernel};
+use featsim::kernels::conv::{self, ConvKernel, Epilogue};
 use featsim::similarity::UnitMap;
 use std::sync::OnceLock;
 
@@ -91,21 +91,44 @@ fn conv_kernels_agree_with_the_cpu_on_odd_shapes() {
         (64, 96, 1, 2, 0, 15, 16),
         (17, 5, 3, 2, 2, 9, 10),
         (256, 130, 1, 1, 0, 4, 4),
+        // A 1×1 stride-1 conv with ragged K and M tiles (63 pixels, 20 channels).
+        (20, 33, 1, 1, 0, 7, 9),
     ];
     for (i, &(cin, cout, k, stride, padding, h, w)) in cases.iter().enumerate() {
         let x = noise(cin * h * w, 3 * i as u32 + 1);
         let weight = noise(cout * cin * k * k, 3 * i as u32 + 2);
         let bias = noise(cout, 3 * i as u32 + 3);
+        let out = |size: usize| (size + 2 * padding - k) / stride + 1;
+        let out_dims = [1, cout, out(h), out(w)];
+        // Every other case with the residual block's epilogue (shortcut added, then ReLU).
+        let residual = (i % 2 == 1).then(|| noise(cout * out(h) * out(w), 3 * i as u32 + 4));
+        let tensors = |device: &burn::tensor::Device| {
+            (
+                Tensor::<4>::from_data(TensorData::new(x.clone(), [1, cin, h, w]), device),
+                Tensor::<4>::from_data(TensorData::new(weight.clone(), [cout, cin, k, k]), device),
+                Tensor::<1>::from_data(TensorData::new(bias.clone(), [cout]), device),
+                residual
+                    .clone()
+                    .map(|r| Tensor::<4>::from_data(TensorData::new(r, out_dims), device)),
+            )
+        };
         let run = |device: &burn::tensor::Device, kernel: ConvKernel| {
-            let x = Tensor::<4>::from_data(TensorData::new(x.clone(), [1, cin, h, w]), device);
-            let weight =
-                Tensor::<4>::from_data(TensorData::new(weight.clone(), [cout, cin, k, k]), device);
-            let bias = Tensor::<1>::from_data(TensorData::new(bias.clone(), [cout]), device);
+            let (x, weight, bias, residual) = tensors(device);
             let weight = conv::prepare_weight(weight, kernel);
-            let out = conv::conv2d(x, weight, bias, stride, padding, kernel);
+            let epilogue = Epilogue {
+                relu: residual.is_some(),
+                residual,
+            };
+            let out = conv::conv2d(x, weight, bias, [stride, padding], kernel, epilogue);
             (out.dims(), out.into_data().try_to_vec::<f32>().unwrap())
         };
-        let (dims, want) = run(&cpu.device, ConvKernel::Burn);
+        // Ours on the CPU (src/kernels/conv_cpu.rs) is the reference, held to burn-flex's
+        // convolution with the epilogue as tensor ops.
+        let (dims, want) = run(&cpu.device, ConvKernel::Tiled);
+        let (_, burn_cpu) = run(&cpu.device, ConvKernel::Burn);
+        let (err, scale) = max_errors(&want, &burn_cpu);
+        println!("case {i}, cpu: ours vs burn's = {err:.2e}, max {scale:.1}");
+        assert!(err <= 1e-5 * scale, "case {i}: cpu, ours vs burn's {err}");
         for kernel in ConvKernel::ALL {
             let (got_dims, got) = run(&gpu.device, kernel);
             assert_eq!(got_dims, dims, "case {i}, {}", kernel.name());

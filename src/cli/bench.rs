@@ -37,10 +37,11 @@ pub struct BenchArgs {
     /// Image to use (default: a synthetic 640×480 one).
     #[arg(long)]
     image: Option<PathBuf>,
-    /// The GPU's convolution kernel: `tiled` (ours; the default without autotune, as in the
-    /// page) or `burn` (burn's direct kernel, or autotune's pick; the default with autotune).
-    #[arg(long, default_value_t = ConvKernel::default())]
-    conv: ConvKernel,
+    /// The convolution kernel: `tiled` (ours: the default on the CPU, and on a GPU without
+    /// autotune, as in the page) or `burn` (burn's: on a GPU its direct kernel, or autotune's
+    /// pick, the default with autotune).
+    #[arg(long)]
+    conv: Option<ConvKernel>,
 }
 
 /// Builds the model from the file or seeded random weights, then times every step.
@@ -58,7 +59,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         ),
         (None, None) => bail!("give --weights or --random ARCH"),
     };
-    let model = ResNet::new(&w, &compute.device)?.with_conv_kernel(args.conv);
+    let conv = args
+        .conv
+        .unwrap_or_else(|| ConvKernel::for_device(&compute.device));
+    let model = ResNet::new(&w, &compute.device)?.with_conv_kernel(conv);
     let image = args.image.map(|p| load_image(&p)).transpose()?;
     time_steps(
         &model,
@@ -68,7 +72,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             runs: args.runs,
             image,
             weights: label,
-            conv: args.conv,
+            conv,
         },
     )
 }
@@ -83,7 +87,7 @@ struct Plan {
     image: Option<RgbImage>,
     /// What the weights are, for the report.
     weights: String,
-    /// The GPU's convolution kernel, for the report.
+    /// The convolution kernel, for the report.
     conv: ConvKernel,
 }
 

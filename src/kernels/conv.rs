@@ -6,19 +6,22 @@
 //! 64 × 16 tile of it from the NHWC input (zeros outside the image) and a 16 × 64 tile of `W` in
 //! shared memory, and each of its 256 threads keeps a 4 × 4 block of outputs in registers, so a
 //! value read from memory serves four multiply-adds instead of one. The CPU backend's twin is its
-//! own convolution (im2col + gemm); `tests/wgpu_agrees.rs` holds the two to 1e-3 of the largest
-//! activation at every block.
+//! own convolution, [`conv_cpu`](super::conv_cpu); `tests/wgpu_agrees.rs` holds the two to 1e-3 of
+//! the largest activation at every block. Both apply the [`Epilogue`] (bias, residual, ReLU) as
+//! they store the output, instead of as passes of their own.
 
+use super::conv_cpu::{self, ConvShape};
 use burn::backend::ops::{ConvOptions, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
-use burn::tensor::{DType, Tensor};
+use burn::tensor::{Bytes, DType, Device, Tensor};
 use burn_cubecl::CubeBackend;
 use burn_cubecl::cubecl;
 use burn_cubecl::cubecl::prelude::*;
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
 use burn_cubecl::ops::permute;
+use burn_flex::{FlexTensor, Layout};
 
 /// Output pixels per workgroup.
 const TILE_M: usize = 64;
@@ -28,11 +31,13 @@ const TILE_N: usize = 64;
 /// Which convolution kernel the network runs on a GPU (the CPU backend always runs its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvKernel {
-    /// burn's convolution: its direct kernel (cubek's `direct`), or with the `autotune` feature
-    /// whichever candidate autotune measures fastest. The weights are stored channel-last, so the
-    /// direct kernel reads them in place instead of copying every 3×3 kernel on each call.
+    /// burn's convolution: on a GPU its direct kernel (cubek's `direct`), or with the `autotune`
+    /// feature whichever candidate autotune measures fastest, the weights stored channel-last so
+    /// the direct kernel reads them in place; on the CPU burn-flex's im2col + gemm. The bias, the
+    /// residual and the ReLU are passes of their own.
     Burn,
-    /// [`conv_gemm_kernel`]: shared-memory tiles and a 4 × 4 register block per thread.
+    /// Ours, the epilogue fused: on a GPU [`conv_gemm_kernel`] (shared-memory tiles and a 4 × 4
+    /// register block per thread), on the CPU [`conv_cpu::conv2d`].
     Tiled,
 }
 
@@ -62,6 +67,19 @@ impl Default for ConvKernel {
     }
 }
 
+impl ConvKernel {
+    /// What a model on `device` runs unless told otherwise: ours on the CPU, where it beat
+    /// burn-flex's convolution natively and in the browser (README, "Our CPU convolution"), and
+    /// [`ConvKernel::default`] on a GPU.
+    pub fn for_device(device: &Device) -> Self {
+        if *device == Device::flex() {
+            ConvKernel::Tiled
+        } else {
+            ConvKernel::default()
+        }
+    }
+}
+
 impl std::fmt::Display for ConvKernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -86,12 +104,24 @@ pub trait ConvOps: Backend {
     /// (`tiled`: [`conv_gemm_kernel`]'s, else burn's): once, when a model is built, instead of on
     /// every call.
     fn conv_weight(weight: FloatTensor<Self>, tiled: bool) -> FloatTensor<Self>;
-    /// `x` `[N, Cin, H, W]` convolved with `weight` `[Cout, Cin, Kh, Kw]` plus `bias` `[Cout]`:
-    /// `[N, Cout, OH, OW]`; square `stride` and zero `padding`, no dilation, one group.
-    fn conv2d_biased(
+    /// `x` `[N, Cin, H, W]` convolved with `weight` `[Cout, Cin, Kh, Kw]` plus `bias` `[Cout]`,
+    /// then a ReLU if `relu`: `[N, Cout, OH, OW]`; square `stride` and zero `padding`, no
+    /// dilation, one group.
+    fn conv2d_fused(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        stride_padding: [usize; 2],
+        tiled: bool,
+        relu: bool,
+    ) -> FloatTensor<Self>;
+    /// [`conv2d_fused`](ConvOps::conv2d_fused) with `residual` (the output's shape) added before
+    /// the ReLU: a residual block's last convolution.
+    fn conv2d_residual(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
         stride_padding: [usize; 2],
         tiled: bool,
     ) -> FloatTensor<Self>;
@@ -105,6 +135,7 @@ fn conv_gemm_kernel(
     x: &[f32],
     w: &[f32],
     bias: &[f32],
+    residual: &[f32],
     out: &mut [f32],
     height: u32,
     width: u32,
@@ -117,6 +148,8 @@ fn conv_gemm_kernel(
     pad: u32,
     k_total: u32,
     m_total: u32,
+    #[comptime] add_residual: bool,
+    #[comptime] relu: bool,
 ) {
     let tid = UNIT_POS;
     let m0 = CUBE_POS_X * 64;
@@ -222,7 +255,15 @@ fn conv_gemm_kernel(
         for j in 0..4u32 {
             let n = n0 + col + 16 * j;
             if m < m_total && n < cout {
-                out[(m * cout + n) as usize] = acc[(i * 4 + j) as usize] + bias[n as usize];
+                let at = (m * cout + n) as usize;
+                let mut v = acc[(i * 4 + j) as usize] + bias[n as usize];
+                if add_residual {
+                    v += residual[at];
+                }
+                if relu {
+                    v = f32::max(v, 0.0);
+                }
+                out[at] = v;
             }
         }
     }
@@ -245,64 +286,103 @@ impl ConvOps for CubeBackend {
         }
     }
 
-    fn conv2d_biased(
+    fn conv2d_fused(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
-        [stride, padding]: [usize; 2],
+        stride_padding: [usize; 2],
+        tiled: bool,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        cube_conv(x, weight, bias, None, stride_padding, tiled, relu)
+    }
+
+    fn conv2d_residual(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
+        stride_padding: [usize; 2],
         tiled: bool,
     ) -> FloatTensor<Self> {
-        let [n, cin, height, width] = dims4(&x);
-        let [cout, _, kernel_h, kernel_w] = dims4(&weight);
-        if !tiled || x.dtype != DType::F32 || weight.dtype != DType::F32 {
-            // The tiled kernel stages f32 only; anything else runs burn's convolution.
-            return <CubeBackend as ModuleOps<CubeBackend>>::conv2d(
-                x,
-                weight,
-                Some(bias),
-                options(stride, padding),
-            );
-        }
-        let out_h = (height + 2 * padding - kernel_h) / stride + 1;
-        let out_w = (width + 2 * padding - kernel_w) / stride + 1;
-        // Views when the input came from this kernel and the weight from `conv_weight`.
-        let x = into_contiguous(permute(x, &[0, 2, 3, 1]));
-        let weight = into_contiguous(permute(weight, &[2, 3, 1, 0]));
-        let bias = into_contiguous(bias);
-        let out = empty_device_contiguous_dtype(
-            x.client.clone(),
-            x.device.clone(),
-            [n, out_h, out_w, cout].into(),
-            DType::F32,
-        );
-        let m_total = n * out_h * out_w;
-        let count = CubeCount::Static(
-            m_total.div_ceil(TILE_M) as u32,
-            cout.div_ceil(TILE_N) as u32,
-            1,
-        );
-        conv_gemm_kernel::launch(
-            &out.client,
-            count,
-            CubeDim::new_1d(256),
-            x.into_buffer_arg(),
-            weight.into_buffer_arg(),
-            bias.into_buffer_arg(),
-            out.clone().into_buffer_arg(),
-            height as u32,
-            width as u32,
-            cin as u32,
-            out_h as u32,
-            out_w as u32,
-            cout as u32,
-            kernel_w as u32,
-            stride as u32,
-            padding as u32,
-            (kernel_h * kernel_w * cin) as u32,
-            m_total as u32,
-        );
-        permute(out, &[0, 3, 1, 2])
+        cube_conv(x, weight, bias, Some(residual), stride_padding, tiled, true)
     }
+}
+
+/// [`ConvOps::conv2d_fused`] on a GPU, with the residual if any.
+fn cube_conv(
+    x: FloatTensor<CubeBackend>,
+    weight: FloatTensor<CubeBackend>,
+    bias: FloatTensor<CubeBackend>,
+    residual: Option<FloatTensor<CubeBackend>>,
+    [stride, padding]: [usize; 2],
+    tiled: bool,
+    relu: bool,
+) -> FloatTensor<CubeBackend> {
+    let [n, cin, height, width] = dims4(&x);
+    let [cout, _, kernel_h, kernel_w] = dims4(&weight);
+    let f32_only = [Some(&x), Some(&weight), residual.as_ref()]
+        .into_iter()
+        .flatten()
+        .all(|t| t.dtype == DType::F32);
+    if !tiled || !f32_only {
+        // The tiled kernel stages f32 only; anything else runs burn's convolution.
+        let out = <CubeBackend as ModuleOps<CubeBackend>>::conv2d(
+            x,
+            weight,
+            Some(bias),
+            options(stride, padding),
+        );
+        return unfused::<CubeBackend>(out, residual, relu);
+    }
+    let out_h = (height + 2 * padding - kernel_h) / stride + 1;
+    let out_w = (width + 2 * padding - kernel_w) / stride + 1;
+    // Views when the input came from this kernel and the weight from `conv_weight`.
+    let x = into_contiguous(permute(x, &[0, 2, 3, 1]));
+    let weight = into_contiguous(permute(weight, &[2, 3, 1, 0]));
+    let bias = into_contiguous(bias);
+    let add_residual = residual.is_some();
+    // Without a residual the kernel still needs a buffer there; it never reads it.
+    let residual = match residual {
+        Some(r) => into_contiguous(permute(r, &[0, 2, 3, 1])),
+        None => bias.clone(),
+    };
+    let out = empty_device_contiguous_dtype(
+        x.client.clone(),
+        x.device.clone(),
+        [n, out_h, out_w, cout].into(),
+        DType::F32,
+    );
+    let m_total = n * out_h * out_w;
+    let count = CubeCount::Static(
+        m_total.div_ceil(TILE_M) as u32,
+        cout.div_ceil(TILE_N) as u32,
+        1,
+    );
+    conv_gemm_kernel::launch(
+        &out.client,
+        count,
+        CubeDim::new_1d(256),
+        x.into_buffer_arg(),
+        weight.into_buffer_arg(),
+        bias.into_buffer_arg(),
+        residual.into_buffer_arg(),
+        out.clone().into_buffer_arg(),
+        height as u32,
+        width as u32,
+        cin as u32,
+        out_h as u32,
+        out_w as u32,
+        cout as u32,
+        kernel_w as u32,
+        stride as u32,
+        padding as u32,
+        (kernel_h * kernel_w * cin) as u32,
+        m_total as u32,
+        add_residual,
+        relu,
+    );
+    permute(out, &[0, 3, 1, 2])
 }
 
 fn dims4(t: &burn_cubecl::tensor::CubeTensor) -> [usize; 4] {
@@ -314,21 +394,109 @@ fn options(stride: usize, padding: usize) -> ConvOptions<2> {
     ConvOptions::new([stride, stride], [padding, padding], [1, 1], 1)
 }
 
-/// The CPU twin: burn's CPU convolution, which wants the plain NCHW layout the weight already has.
+/// The residual add and the ReLU as passes of their own, after a convolution that has none.
+fn unfused<B: Backend>(
+    out: FloatTensor<B>,
+    residual: Option<FloatTensor<B>>,
+    relu: bool,
+) -> FloatTensor<B> {
+    let out = match residual {
+        Some(r) => B::float_add(out, r),
+        None => out,
+    };
+    if relu { B::relu(out) } else { out }
+}
+
+/// The CPU twin: [`conv_cpu::conv2d`], which reads the weight in its plain `[Cout, Cin, Kh, Kw]`
+/// order.
 impl ConvOps for Flex {
     fn conv_weight(weight: FloatTensor<Self>, _tiled: bool) -> FloatTensor<Self> {
-        weight
+        weight.to_contiguous()
     }
 
-    fn conv2d_biased(
+    fn conv2d_fused(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
-        [stride, padding]: [usize; 2],
-        _tiled: bool,
+        stride_padding: [usize; 2],
+        tiled: bool,
+        relu: bool,
     ) -> FloatTensor<Self> {
-        <Flex as ModuleOps<Flex>>::conv2d(x, weight, Some(bias), options(stride, padding))
+        flex_conv(x, weight, bias, None, stride_padding, tiled, relu)
     }
+
+    fn conv2d_residual(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
+        stride_padding: [usize; 2],
+        tiled: bool,
+    ) -> FloatTensor<Self> {
+        flex_conv(x, weight, bias, Some(residual), stride_padding, tiled, true)
+    }
+}
+
+/// [`ConvOps::conv2d_fused`] on the CPU, with the residual if any.
+fn flex_conv(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: FlexTensor,
+    residual: Option<FlexTensor>,
+    [stride, padding]: [usize; 2],
+    own: bool,
+    relu: bool,
+) -> FlexTensor {
+    let (xs, ws) = (x.layout().shape(), weight.layout().shape());
+    let shape = ConvShape {
+        batch: xs[0],
+        cin: xs[1],
+        height: xs[2],
+        width: xs[3],
+        cout: ws[0],
+        kernel_h: ws[2],
+        kernel_w: ws[3],
+        stride,
+        padding,
+    };
+    let out_shape = shape.output().map(|(h, w)| [shape.batch, shape.cout, h, w]);
+    let fits = out_shape.is_some()
+        && ws[1] == shape.cin
+        && bias.layout().num_elements() == shape.cout
+        && residual
+            .as_ref()
+            .is_none_or(|r| out_shape.is_some_and(|o| r.layout().shape().as_slice() == o));
+    let f32_only = [Some(&x), Some(&weight), Some(&bias), residual.as_ref()]
+        .into_iter()
+        .flatten()
+        .all(|t| t.dtype() == DType::F32);
+    let Some(out_shape) = out_shape.filter(|_| own && fits && f32_only) else {
+        // burn's when asked, other element types, and shapes burn rejects with its own message.
+        let out =
+            <Flex as ModuleOps<Flex>>::conv2d(x, weight, Some(bias), options(stride, padding));
+        return unfused::<Flex>(out, residual, relu);
+    };
+    let (x, weight, bias) = (
+        x.to_contiguous(),
+        weight.to_contiguous(),
+        bias.to_contiguous(),
+    );
+    let residual = residual.map(|r| r.to_contiguous());
+    let out = conv_cpu::conv2d(
+        &x,
+        &weight,
+        bias.storage(),
+        &shape,
+        conv_cpu::Epilogue {
+            residual: residual.as_ref().map(|r| r.storage()),
+            relu,
+        },
+    );
+    FlexTensor::new(
+        Bytes::from_elems(out),
+        Layout::contiguous(out_shape.into()),
+        DType::F32,
+    )
 }
 
 /// `weight` laid out in device memory for [`conv2d`] with `kernel` (same values, same shape).
@@ -339,22 +507,61 @@ pub fn prepare_weight(weight: Tensor<4>, kernel: ConvKernel) -> Tensor<4> {
     ))
 }
 
+/// What a convolution's output goes through before it is stored: fused into the kernel on
+/// every device, instead of passes of their own over the whole tensor.
+#[derive(Debug, Clone, Default)]
+pub struct Epilogue {
+    /// Added after the bias (a residual block's shortcut): the output's shape.
+    pub residual: Option<Tensor<4>>,
+    /// `max(·, 0)` last.
+    pub relu: bool,
+}
+
 /// `x` `[N, Cin, H, W]` convolved with `weight` `[Cout, Cin, Kh, Kw]` (laid out by
-/// [`prepare_weight`] for the same `kernel`) plus `bias`, square stride and zero padding:
-/// `[N, Cout, OH, OW]`.
+/// [`prepare_weight`] for the same `kernel`) plus `bias`, square stride and zero padding, then
+/// `epilogue`: `[N, Cout, OH, OW]`.
 pub fn conv2d(
     x: Tensor<4>,
     weight: Tensor<4>,
     bias: Tensor<1>,
-    stride: usize,
-    padding: usize,
+    [stride, padding]: [usize; 2],
     kernel: ConvKernel,
+    epilogue: Epilogue,
 ) -> Tensor<4> {
-    Tensor::from_dispatch(<Dispatch as ConvOps>::conv2d_biased(
+    let (x, weight, bias) = (
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
-        [stride, padding],
-        kernel == ConvKernel::Tiled,
-    ))
+    );
+    let tiled = kernel == ConvKernel::Tiled;
+    Tensor::from_dispatch(match epilogue.residual {
+        // A block's shortcut is always followed by its ReLU.
+        Some(r) if epilogue.relu => <Dispatch as ConvOps>::conv2d_residual(
+            x,
+            weight,
+            bias,
+            r.into_dispatch(),
+            [stride, padding],
+            tiled,
+        ),
+        Some(r) => {
+            let out = <Dispatch as ConvOps>::conv2d_fused(
+                x,
+                weight,
+                bias,
+                [stride, padding],
+                tiled,
+                false,
+            );
+            (Tensor::<4>::from_dispatch(out) + r).into_dispatch()
+        }
+        None => <Dispatch as ConvOps>::conv2d_fused(
+            x,
+            weight,
+            bias,
+            [stride, padding],
+            tiled,
+            epilogue.relu,
+        ),
+    })
 }

@@ -7,8 +7,8 @@ use super::parts::{Part, Parts};
 use super::spec::{Block, ModelSpec, stage_stride};
 use super::weights::{HostTensor, Precision, Weights, WeightsError};
 use crate::compute::{DeviceError, read_vec};
-use crate::kernels::conv::{self, ConvKernel};
-use burn::tensor::activation::{relu, softmax};
+use crate::kernels::conv::{self, ConvKernel, Epilogue};
+use burn::tensor::activation::softmax;
 use burn::tensor::module::{adaptive_avg_pool2d, max_pool2d};
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -25,14 +25,14 @@ struct FoldedConv {
 }
 
 impl FoldedConv {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward(&self, x: Tensor<4>, epilogue: Epilogue) -> Tensor<4> {
         conv::conv2d(
             x,
             self.weight.clone(),
             self.bias.clone(),
-            self.stride,
-            self.padding,
+            [self.stride, self.padding],
             self.kernel,
+            epilogue,
         )
     }
 
@@ -55,19 +55,24 @@ struct ResBlock {
 
 impl ResBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let shortcut = match &self.downsample {
-            Some(d) => d.forward(x.clone()),
+        let mut shortcut = Some(match &self.downsample {
+            Some(d) => d.forward(x.clone(), Epilogue::default()),
             None => x.clone(),
-        };
+        });
         let last = self.convs.len() - 1;
         let mut h = x;
         for (i, conv) in self.convs.iter().enumerate() {
-            h = conv.forward(h);
-            if i < last {
-                h = relu(h);
-            }
+            // Every conv ends in a ReLU; the last adds the shortcut before it.
+            let residual = if i == last { shortcut.take() } else { None };
+            h = conv.forward(
+                h,
+                Epilogue {
+                    residual,
+                    relu: true,
+                },
+            );
         }
-        relu(h + shortcut)
+        h
     }
 }
 
@@ -144,7 +149,7 @@ impl ResNet {
             weights,
             device,
             eps: spec.bn_eps,
-            kernel: ConvKernel::default(),
+            kernel: ConvKernel::for_device(device),
         };
         let stem = folder.conv("conv1", "bn1", 2, 3);
         let stages = STAGES
@@ -212,6 +217,10 @@ impl ResNet {
 
     /// This network running its convolutions with `kernel` (on a GPU; the CPU has one).
     pub fn with_conv_kernel(&self, kernel: ConvKernel) -> Self {
+        if kernel == self.stem.kernel {
+            // Already laid out for it: no need to copy every weight again.
+            return self.clone();
+        }
         let blocks = self.stages.iter().map(|stage| {
             stage
                 .iter()
@@ -234,7 +243,13 @@ impl ResNet {
     }
 
     fn stem(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.stem.forward(x));
+        let x = self.stem.forward(
+            x,
+            Epilogue {
+                residual: None,
+                relu: true,
+            },
+        );
         // After a ReLU, zero padding (Keras) and -inf padding (torchvision) give the same max.
         max_pool2d(
             x,

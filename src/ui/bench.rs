@@ -78,8 +78,8 @@ pub async fn bench_first_heatmap(
     }))
 }
 
-/// Times the forward pass to layer4 at 512² on `backend` (`"webgpu"` or `"cpu"`) with the GPU
-/// convolution kernel `conv` (`"tiled"` or `"burn"`; none: the page's; the CPU has one): one warm-up
+/// Times the forward pass to layer4 at 512² on `backend` (`"webgpu"` or `"cpu"`) with the
+/// convolution kernel `conv` (`"tiled"`, ours, or `"burn"`; none: the page's): one warm-up
 /// run, then `runs` timed runs, each ended by reading back a one-value reduction of the output
 /// (a browser cannot block on the device, so a readback is the sync). `image_url` is the input.
 ///
@@ -93,7 +93,6 @@ pub async fn bench_featsim(
     conv: Option<String>,
 ) -> Result<JsValue, JsValue> {
     const SIZE: u32 = 512;
-    let kernel = conv.map_or(Ok(ConvKernel::default()), |c| c.parse().map_err(err))?;
     let compute = match [BackendKind::Wgpu, BackendKind::Cpu]
         .into_iter()
         .find(|k| k.slug() == backend)
@@ -101,6 +100,10 @@ pub async fn bench_featsim(
         Some(BackendKind::Wgpu) => gpu().await?,
         Some(BackendKind::Cpu) => Compute::cpu(),
         None => return Err(err(format!("unknown backend {backend:?} (webgpu, cpu)"))),
+    };
+    let kernel = match conv {
+        Some(c) => c.parse().map_err(err)?,
+        None => ConvKernel::for_device(&compute.device),
     };
     let t0 = now_ms();
     let model = load_model(&compute, &weights_url)
