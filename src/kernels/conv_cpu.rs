@@ -6,17 +6,13 @@
 //! tap-major on every call (strided 1×1 convolutions included), zero-fills each tile before
 //! filling it, and adds the bias in a pass of its own; the ReLU and the residual add are passes
 //! after it. Here the weight is used as stored (`[Cout, Cin·Kh·Kw]` is already the left operand),
-//! a tile is written once, and a 1×1 stride-1 convolution multiplies its input as it is. A 3×3
-//! stride-1 convolution (all but the stride-2 ones of a bottleneck's 3×3s) goes through
-//! [`winograd`], 2.25× fewer multiplies.
+//! a tile is written once, and a 1×1 stride-1 convolution multiplies its input as it is.
 
 use burn::backend::Flex;
 use burn::backend::ops::FloatTensorOps;
 use burn::tensor::{Bytes, DType};
 use burn_flex::{FlexTensor, Layout};
 use std::ops::Range;
-
-mod winograd;
 
 /// One convolution's sizes: NCHW input, `[Cout, Cin, Kh, Kw]` weight, the same stride and zero
 /// padding on both axes, no dilation, one group.
@@ -133,10 +129,6 @@ pub fn conv2d(
 
     let x = x.to_contiguous();
     let x: &[f32] = x.storage();
-    if winograd::applies(s) {
-        let weight = weight.to_contiguous();
-        return winograd::conv2d(x, weight.storage(), s, finish_image);
-    }
     let mut out = vec![0.0f32; s.batch * s.cout * pixels];
     // Whole output rows per tile, as many tiles as the taps budget asks, split evenly.
     let wanted = (TILE_TAPS / s.taps().max(1) / out_w).clamp(1, out_h);
@@ -341,8 +333,8 @@ mod tests {
             padding,
         };
         check(shape(3, 32, 8, 7, 2, 3), false, true); // stem
-        check(shape(16, 8, 16, 3, 1, 1), false, true); // 3×3, by Winograd
-        check(shape(16, 8, 16, 3, 2, 1), false, true); // strided 3×3, by im2col
+        check(shape(16, 8, 16, 3, 1, 1), false, true); // 3×3
+        check(shape(16, 8, 16, 3, 2, 1), false, true); // torchvision's strided 3×3
         check(shape(16, 8, 24, 1, 1, 0), true, true); // last 1×1 with the shortcut
         check(shape(16, 9, 24, 1, 2, 0), false, false); // strided projection
     }
@@ -392,38 +384,8 @@ mod tests {
         assert_eq!(ConvShape { stride: 0, ..s }.output(), None);
     }
 
-    #[test]
-    fn winograd_over_several_chunks_and_an_odd_edge() {
-        // 64 channels × 64 tiles a row: 16 tile rows a chunk, so 35 tile rows make 3 chunks, the
-        // last tile row half outside the image.
-        let s = ConvShape {
-            batch: 1,
-            cin: 64,
-            height: 69,
-            width: 127,
-            cout: 3,
-            kernel_h: 3,
-            kernel_w: 3,
-            stride: 1,
-            padding: 1,
-        };
-        check(s, true, true);
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn any_winograd_shape_equals_the_definition(
-            batch in 1usize..3, cin in 1usize..9, h in 1usize..12, w in 1usize..12,
-            cout in 1usize..9, residual: bool, relu: bool,
-        ) {
-            let s = ConvShape {
-                batch, cin, height: h, width: w, cout, kernel_h: 3, kernel_w: 3, stride: 1,
-                padding: 1,
-            };
-            check(s, residual, relu);
-        }
-
         #[test]
         fn any_shape_equals_the_definition(
             batch in 1usize..3, cin in 1usize..6, h in 1usize..12, w in 1usize..12,
