@@ -92,10 +92,23 @@
     worker?.postMessage({ keep: [...new Set(urls)] });
   };
 
-  const register = () =>
+  /** Resolves once `worker`'s install has ended, either way (at once for none). */
+  const installEnded = (worker) =>
+    new Promise((ok) => {
+      const ended = () => !worker || worker.state !== "installing";
+      if (ended()) return ok();
+      worker.addEventListener("statechange", () => ended() && ok());
+    });
+
+  const register = ({ retry = false } = {}) =>
     navigator.serviceWorker
       .register("sw.js", { scope: "./" })
       .then(async (reg) => {
+        // A worker reports its failure before its install ends, so on Retry the failed attempt
+        // can still be `installing`: the check below would take it for one under way, and Retry
+        // would only hear the old copy say "ready" (the likely cause of a timeout in a loaded e2e
+        // run). Wait for it.
+        if (retry && reg.active) await installEnded(reg.installing);
         // Look for a new build now (this is also what tries a failed one again after Retry); a
         // first install is under way already. Offline this fails, and that is fine.
         if (reg.active && !reg.installing && !reg.waiting) reg.update().catch(() => {});
@@ -113,7 +126,7 @@
     remember(null);
     set("caching");
     await caches.delete(`featsim:${scope}:failed`).catch(() => {});
-    register();
+    register({ retry: true });
   });
 
   const before = remembered();
